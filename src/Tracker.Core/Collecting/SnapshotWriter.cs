@@ -1,0 +1,235 @@
+using System.Data.Common;
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage;
+using Tracker.Core.Data;
+using Tracker.Core.Sources;
+
+namespace Tracker.Core.Collecting;
+
+/// <summary>
+/// Writes what the sources return. Every write is an upsert on a natural key — models on (source, repo),
+/// snapshots on (model, day), daily totals on (family, source, day) — so a collection run twice, retried, or killed
+/// and re-run never duplicates a row. One SQL dialect serves both providers: SQLite and PostgreSQL share
+/// <c>INSERT … ON CONFLICT … DO UPDATE</c> and <c>RETURNING</c>.
+/// </summary>
+public sealed class SnapshotWriter(IDbContextFactory<TrackerDbContext> contexts)
+{
+    // SQLite allows 32,766 parameters per statement; 14 per model keeps a chunk well inside.
+    private const int ChunkSize = 500;
+
+    /// <summary>Upserts a page of models and their snapshots for <paramref name="day"/> in one transaction.</summary>
+    public async Task<int> WritePageAsync(
+        string source, string org, IReadOnlyList<(HubModel Model, string FamilyId)> page, DateOnly day, DateTime collectedAt, CancellationToken cancellationToken)
+    {
+        if (page.Count == 0)
+        {
+            return 0;
+        }
+
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        await db.Database.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        var connection = db.Database.GetDbConnection();
+        var tx = transaction.GetDbTransaction();
+
+        // The same repository twice in one page (hubs compare ids case-insensitively) is one model and one snapshot.
+        var unique = page.DistinctBy(p => p.Model.RepoId.ToLowerInvariant());
+        foreach (var chunk in unique.Chunk(ChunkSize))
+        {
+            var ids = await UpsertModelsAsync(connection, tx, source, org, chunk, collectedAt, day, cancellationToken);
+            var previous = await PreviousAllTimeAsync(connection, tx, ids.Values, day, cancellationToken);
+            await UpsertSnapshotsAsync(connection, tx, chunk, ids, previous, day, collectedAt, cancellationToken);
+        }
+
+        await transaction.CommitAsync(cancellationToken);
+        return page.Count;
+    }
+
+    /// <summary>
+    /// After a complete listing of an org: its models not seen since <paramref name="listingStarted"/> are gone
+    /// upstream. They are kept, with the time they were first missed.
+    /// </summary>
+    public async Task<int> MarkGoneAsync(string source, string org, DateTime listingStarted, CancellationToken cancellationToken)
+    {
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        return await db.Models
+            .Where(m => m.Source == source && m.Author == org && m.LastSeenAt < listingStarted && m.GoneSince == null)
+            .ExecuteUpdateAsync(s => s.SetProperty(m => m.GoneSince, listingStarted), cancellationToken);
+    }
+
+    /// <summary>Rebuilds the families' totals on one source and day from that day's snapshots.</summary>
+    public async Task RecomputeDailyTotalsAsync(string source, DateOnly day, CancellationToken cancellationToken)
+    {
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        await db.Database.OpenConnectionAsync(cancellationToken);
+        var connection = db.Database.GetDbConnection();
+        await using var command = connection.CreateCommand();
+        var dayStart = day.ToDateTime(TimeOnly.MinValue, DateTimeKind.Utc);
+
+        // A model counts as expected on a day when it had been seen by the day's end and was not yet gone at its start.
+        command.CommandText = """
+            INSERT INTO "DailyTotals" ("FamilyId", "Source", "Day", "Downloads30d", "DownloadsAllTime", "Likes", "Reported", "Expected", "Decreases", "LastCollectedAt")
+            SELECT m."FamilyId", m."Source", @day, SUM(s."Downloads30d"), SUM(s."DownloadsAllTime"), SUM(s."Likes"),
+                   COUNT(s."ModelId"), COUNT(*), SUM(CASE WHEN s."AllTimeDecreased" THEN 1 ELSE 0 END), MAX(s."CollectedAt")
+            FROM "Models" m
+            LEFT JOIN "Snapshots" s ON s."ModelId" = m."Id" AND s."Day" = @day
+            WHERE m."Source" = @source AND m."FirstSeenAt" < @dayEnd AND (m."GoneSince" IS NULL OR m."GoneSince" >= @dayStart)
+            GROUP BY m."FamilyId", m."Source"
+            ON CONFLICT ("FamilyId", "Source", "Day") DO UPDATE SET
+                "Downloads30d" = excluded."Downloads30d", "DownloadsAllTime" = excluded."DownloadsAllTime", "Likes" = excluded."Likes",
+                "Reported" = excluded."Reported", "Expected" = excluded."Expected", "Decreases" = excluded."Decreases",
+                "LastCollectedAt" = excluded."LastCollectedAt"
+            """;
+        Add(command, "@day", day);
+        Add(command, "@source", source);
+        Add(command, "@dayStart", dayStart);
+        Add(command, "@dayEnd", dayStart.AddDays(1));
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    private static async Task<Dictionary<string, long>> UpsertModelsAsync(
+        DbConnection connection, DbTransaction tx, string source, string org, (HubModel Model, string FamilyId)[] chunk,
+        DateTime now, DateOnly day, CancellationToken cancellationToken)
+    {
+        await using var command = connection.CreateCommand();
+        command.Transaction = tx;
+        var sql = new StringBuilder("""
+            INSERT INTO "Models" ("Source", "RepoId", "RepoKey", "Author", "FamilyId", "CreatedAt", "LastModified", "PipelineTag", "LibraryName",
+                "License", "ParameterCount", "Gated", "Tags", "ParameterDtypes", "FirstSeenAt", "LastSeenAt", "GoneSince",
+                "LatestDay", "Downloads30d", "DownloadsAllTime", "Likes")
+            VALUES
+            """);
+        Add(command, "@source", source);
+        Add(command, "@author", org);
+        Add(command, "@now", now);
+        Add(command, "@day", day);
+        for (var i = 0; i < chunk.Length; i++)
+        {
+            var (m, family) = chunk[i];
+            var p = i.ToString(CultureInfo.InvariantCulture);
+            sql.Append(i == 0 ? "\n(" : ",\n(")
+               .Append(CultureInfo.InvariantCulture, $"@source, @r{p}, @k{p}, @author, @f{p}, @c{p}, @lm{p}, @pt{p}, @lib{p}, @lic{p}, @pc{p}, @g{p}, @t{p}, @dt{p}, @now, @now, NULL, ")
+               .Append(CultureInfo.InvariantCulture, $"@day, @d{p}, @a{p}, @l{p})");
+            Add(command, "@r" + p, m.RepoId);
+            Add(command, "@k" + p, m.RepoId.ToLowerInvariant());
+            Add(command, "@f" + p, family);
+            Add(command, "@c" + p, m.CreatedAt);
+            Add(command, "@lm" + p, m.LastModified);
+            Add(command, "@pt" + p, m.PipelineTag);
+            Add(command, "@lib" + p, m.LibraryName);
+            Add(command, "@lic" + p, m.License);
+            Add(command, "@pc" + p, m.ParameterCount);
+            Add(command, "@g" + p, m.Gated);
+            Add(command, "@t" + p, m.Tags is null ? null : JsonSerializer.Serialize(m.Tags, CollectionJsonContext.Default.IReadOnlyListString));
+            Add(command, "@dt" + p, m.ParameterDtypes is null ? null : JsonSerializer.Serialize(m.ParameterDtypes, CollectionJsonContext.Default.IReadOnlyDictionaryStringInt64));
+            Add(command, "@d" + p, m.Downloads30d);
+            Add(command, "@a" + p, m.DownloadsAllTime);
+            Add(command, "@l" + p, m.Likes);
+        }
+
+        // Metadata is taken as received, except a creation date once known: a later answer without it does not erase it.
+        // The latest counters are copied only when this day is the model's newest, so re-running an old day cannot regress them.
+        sql.Append("""
+
+            ON CONFLICT ("Source", "RepoKey") DO UPDATE SET
+                "RepoId" = excluded."RepoId", "Author" = excluded."Author", "FamilyId" = excluded."FamilyId",
+                "CreatedAt" = COALESCE(excluded."CreatedAt", "Models"."CreatedAt"), "LastModified" = excluded."LastModified",
+                "PipelineTag" = excluded."PipelineTag", "LibraryName" = excluded."LibraryName", "License" = excluded."License",
+                "ParameterCount" = excluded."ParameterCount", "Gated" = excluded."Gated", "Tags" = excluded."Tags",
+                "ParameterDtypes" = excluded."ParameterDtypes", "LastSeenAt" = excluded."LastSeenAt", "GoneSince" = NULL,
+                "LatestDay" = CASE WHEN "Models"."LatestDay" IS NULL OR "Models"."LatestDay" <= excluded."LatestDay" THEN excluded."LatestDay" ELSE "Models"."LatestDay" END,
+                "Downloads30d" = CASE WHEN "Models"."LatestDay" IS NULL OR "Models"."LatestDay" <= excluded."LatestDay" THEN excluded."Downloads30d" ELSE "Models"."Downloads30d" END,
+                "DownloadsAllTime" = CASE WHEN "Models"."LatestDay" IS NULL OR "Models"."LatestDay" <= excluded."LatestDay" THEN excluded."DownloadsAllTime" ELSE "Models"."DownloadsAllTime" END,
+                "Likes" = CASE WHEN "Models"."LatestDay" IS NULL OR "Models"."LatestDay" <= excluded."LatestDay" THEN excluded."Likes" ELSE "Models"."Likes" END
+            RETURNING "Id", "RepoKey"
+            """);
+        command.CommandText = sql.ToString();
+
+        var ids = new Dictionary<string, long>(StringComparer.Ordinal);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            ids[reader.GetString(1)] = reader.GetInt64(0);
+        }
+
+        return ids;
+    }
+
+    private static async Task<Dictionary<long, long>> PreviousAllTimeAsync(
+        DbConnection connection, DbTransaction tx, IEnumerable<long> modelIds, DateOnly day, CancellationToken cancellationToken)
+    {
+        await using var command = connection.CreateCommand();
+        command.Transaction = tx;
+        var ids = string.Join(", ", modelIds.Select(id => id.ToString(CultureInfo.InvariantCulture)));
+        command.CommandText = $"""
+            SELECT s."ModelId", s."DownloadsAllTime" FROM "Snapshots" s
+            WHERE s."ModelId" IN ({ids}) AND s."DownloadsAllTime" IS NOT NULL
+              AND s."Day" = (SELECT MAX(p."Day") FROM "Snapshots" p WHERE p."ModelId" = s."ModelId" AND p."Day" < @day AND p."DownloadsAllTime" IS NOT NULL)
+            """;
+        Add(command, "@day", day);
+        var previous = new Dictionary<long, long>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            previous[reader.GetInt64(0)] = reader.GetInt64(1);
+        }
+
+        return previous;
+    }
+
+    private static async Task UpsertSnapshotsAsync(
+        DbConnection connection, DbTransaction tx, (HubModel Model, string FamilyId)[] chunk, Dictionary<string, long> ids,
+        Dictionary<long, long> previous, DateOnly day, DateTime collectedAt, CancellationToken cancellationToken)
+    {
+        await using var command = connection.CreateCommand();
+        command.Transaction = tx;
+        var sql = new StringBuilder("""
+            INSERT INTO "Snapshots" ("ModelId", "Day", "CollectedAt", "Downloads30d", "DownloadsAllTime", "Likes", "AllTimeDecreased")
+            VALUES
+            """);
+        Add(command, "@day", day);
+        Add(command, "@at", collectedAt);
+        var rows = 0;
+        foreach (var (m, _) in chunk)
+        {
+            if (!ids.TryGetValue(m.RepoId.ToLowerInvariant(), out var id))
+            {
+                continue;
+            }
+
+            var p = id.ToString(CultureInfo.InvariantCulture);
+            var decreased = m.DownloadsAllTime is { } now && previous.TryGetValue(id, out var before) && now < before;
+            sql.Append(rows++ == 0 ? "\n(" : ",\n(").Append(CultureInfo.InvariantCulture, $"@m{p}, @day, @at, @d{p}, @a{p}, @l{p}, @x{p})");
+            Add(command, "@m" + p, id);
+            Add(command, "@d" + p, m.Downloads30d);
+            Add(command, "@a" + p, m.DownloadsAllTime);
+            Add(command, "@l" + p, m.Likes);
+            Add(command, "@x" + p, decreased);
+        }
+
+        if (rows == 0)
+        {
+            return;
+        }
+
+        sql.Append("""
+
+            ON CONFLICT ("ModelId", "Day") DO UPDATE SET
+                "CollectedAt" = excluded."CollectedAt", "Downloads30d" = excluded."Downloads30d",
+                "DownloadsAllTime" = excluded."DownloadsAllTime", "Likes" = excluded."Likes", "AllTimeDecreased" = excluded."AllTimeDecreased"
+            """);
+        command.CommandText = sql.ToString();
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    private static void Add(DbCommand command, string name, object? value)
+    {
+        var parameter = command.CreateParameter();
+        parameter.ParameterName = name;
+        parameter.Value = value ?? DBNull.Value;
+        command.Parameters.Add(parameter);
+    }
+}

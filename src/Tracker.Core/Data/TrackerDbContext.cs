@@ -1,0 +1,81 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
+
+namespace Tracker.Core.Data;
+
+/// <summary>
+/// The one model shared by both providers. Each provider has a thin subclass so that each keeps its own
+/// migration set (EF Core's "migrations with multiple providers", multiple-context variant).
+/// </summary>
+public class TrackerDbContext(DbContextOptions options) : DbContext(options)
+{
+    public DbSet<TrackedModel> Models => Set<TrackedModel>();
+    public DbSet<Snapshot> Snapshots => Set<Snapshot>();
+    public DbSet<CollectionRecord> Collections => Set<CollectionRecord>();
+    public DbSet<CollectionRun> CollectionRuns => Set<CollectionRun>();
+    public DbSet<DailyTotal> DailyTotals => Set<DailyTotal>();
+
+    protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
+    {
+        ArgumentNullException.ThrowIfNull(configurationBuilder);
+
+        // Every instant is UTC. SQLite hands DateTime back as Unspecified and PostgreSQL refuses anything but UTC.
+        configurationBuilder.Properties<DateTime>().HaveConversion<UtcConverter>();
+        configurationBuilder.Properties<DateTime?>().HaveConversion<UtcConverter>();
+    }
+
+    protected override void OnModelCreating(ModelBuilder modelBuilder)
+    {
+        ArgumentNullException.ThrowIfNull(modelBuilder);
+
+        modelBuilder.Entity<TrackedModel>(e =>
+        {
+            e.HasIndex(m => new { m.Source, m.RepoKey }).IsUnique();
+            e.HasIndex(m => m.FamilyId);
+            e.Property(m => m.Source).HasMaxLength(32);
+            e.Property(m => m.RepoId).HasMaxLength(256);
+            e.Property(m => m.RepoKey).HasMaxLength(256);
+            e.Property(m => m.Author).HasMaxLength(128);
+            e.Property(m => m.FamilyId).HasMaxLength(64);
+        });
+
+        modelBuilder.Entity<Snapshot>(e =>
+        {
+            e.HasKey(s => new { s.ModelId, s.Day });
+            e.HasIndex(s => s.Day);
+            e.HasOne<TrackedModel>().WithMany().HasForeignKey(s => s.ModelId).OnDelete(DeleteBehavior.Cascade);
+        });
+
+        modelBuilder.Entity<CollectionRecord>(e =>
+        {
+            e.HasIndex(c => c.StartedAt);
+            e.Property(c => c.Trigger).HasMaxLength(32);
+            e.Property(c => c.Status).HasMaxLength(16);
+        });
+
+        modelBuilder.Entity<CollectionRun>(e =>
+        {
+            e.HasIndex(r => new { r.CollectionId, r.Source, r.Org });
+            e.HasIndex(r => r.StartedAt);
+            e.Property(r => r.Source).HasMaxLength(32);
+            e.Property(r => r.Org).HasMaxLength(128);
+            e.Property(r => r.Status).HasMaxLength(16);
+            e.HasOne<CollectionRecord>().WithMany().HasForeignKey(r => r.CollectionId).OnDelete(DeleteBehavior.Cascade);
+        });
+
+        modelBuilder.Entity<DailyTotal>(e =>
+        {
+            e.HasKey(t => new { t.FamilyId, t.Source, t.Day });
+            e.Property(t => t.FamilyId).HasMaxLength(64);
+            e.Property(t => t.Source).HasMaxLength(32);
+        });
+    }
+
+    private sealed class UtcConverter() : ValueConverter<DateTime, DateTime>(
+        v => v.Kind == DateTimeKind.Local ? v.ToUniversalTime() : DateTime.SpecifyKind(v, DateTimeKind.Utc),
+        v => DateTime.SpecifyKind(v, DateTimeKind.Utc));
+}
+
+public sealed class SqliteTrackerDbContext(DbContextOptions<SqliteTrackerDbContext> options) : TrackerDbContext(options);
+
+public sealed class PostgresTrackerDbContext(DbContextOptions<PostgresTrackerDbContext> options) : TrackerDbContext(options);

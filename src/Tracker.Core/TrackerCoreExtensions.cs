@@ -1,0 +1,90 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Http.Resilience;
+using Microsoft.Extensions.Options;
+using Tracker.Core.Catalog;
+using Tracker.Core.Collecting;
+using Tracker.Core.Data;
+using Tracker.Core.Sources;
+using Tracker.Core.Sources.HuggingFace;
+using Tracker.Core.Stats;
+
+namespace Tracker.Core;
+
+public static class TrackerCoreExtensions
+{
+    /// <summary>Catalogue, database, sources, collector and queries.</summary>
+    public static IHostApplicationBuilder AddTrackerCore(this IHostApplicationBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        var services = builder.Services;
+        services.TryAddSingleton(TimeProvider.System);
+
+        services.AddOptions<TrackerOptions>().BindConfiguration(TrackerOptions.SectionName);
+        services.AddSingleton<FamilyCatalog>();
+
+        builder.AddTrackerData();
+        services.AddSingleton<SnapshotWriter>();
+        services.AddSingleton<TrackerQueries>();
+        services.AddTransient<Collector>();
+
+        builder.AddHuggingFace();
+        return builder;
+    }
+
+    private static void AddHuggingFace(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<HuggingFaceOptions>()
+            .BindConfiguration(HuggingFaceOptions.SectionName)
+            .PostConfigure<IConfiguration>((o, config) =>
+            {
+                // The variables every Hugging Face client reads (huggingface_hub, huggingface.js) take precedence.
+                if (config["HF_ENDPOINT"] is { Length: > 0 } endpoint)
+                {
+                    o.Endpoint = new Uri(endpoint);
+                }
+
+                if (config["HF_TOKEN"] is { Length: > 0 } token)
+                {
+                    o.Token = token;
+                }
+
+                o.Endpoint = new Uri(o.Endpoint.AbsoluteUri.TrimEnd('/') + "/");
+            })
+            .Validate(o => o.Endpoint.IsAbsoluteUri && (o.Endpoint.Scheme == Uri.UriSchemeHttp || o.Endpoint.Scheme == Uri.UriSchemeHttps),
+                "HF_ENDPOINT / Tracker:HuggingFace:Endpoint must be an absolute http(s) address")
+            .Validate(o => o.PageSize is >= 1 and <= 1000, "Tracker:HuggingFace:PageSize must be between 1 and 1000")
+            .ValidateOnStart();
+
+        builder.Services.AddTransient<RequestTallyHandler>();
+        builder.Services.AddHttpClient<HuggingFaceSource>(HuggingFaceSource.HttpClientName, (sp, http) =>
+            {
+                var o = sp.GetRequiredService<IOptions<HuggingFaceOptions>>().Value;
+                http.BaseAddress = o.Endpoint;
+                http.Timeout = Timeout.InfiniteTimeSpan; // the resilience pipeline owns timeouts
+                http.DefaultRequestHeaders.UserAgent.ParseAdd("Tracker/1.0 (+https://github.com/tracker)");
+                if (!string.IsNullOrEmpty(o.Token))
+                {
+                    http.DefaultRequestHeaders.Authorization = new("Bearer", o.Token);
+                }
+            })
+            .AddStandardResilienceHandler()
+            .Configure((HttpStandardResilienceOptions r, IServiceProvider sp) =>
+            {
+                var o = sp.GetRequiredService<IOptions<HuggingFaceOptions>>().Value;
+                var clock = sp.GetRequiredService<TimeProvider>();
+                r.AttemptTimeout.Timeout = o.AttemptTimeout;
+                r.CircuitBreaker.SamplingDuration = o.AttemptTimeout * 2;
+                r.Retry.MaxRetryAttempts = o.MaxRetries;
+                r.Retry.Delay = TimeSpan.FromSeconds(2);
+                // Wait as long as the hub asks (RateLimit t=, Retry-After); otherwise the strategy's exponential backoff.
+                r.Retry.DelayGenerator = args => ValueTask.FromResult(
+                    args.Outcome.Result is { } response ? RateLimitHeaders.RetryAfter(response.Headers, clock.GetUtcNow()) : null);
+                // Every retry may wait a whole 5-minute rate-limit window.
+                r.TotalRequestTimeout.Timeout = (o.AttemptTimeout + TimeSpan.FromMinutes(5)) * (o.MaxRetries + 1);
+            });
+        builder.Services.AddHttpClient(HuggingFaceSource.HttpClientName).AddHttpMessageHandler<RequestTallyHandler>();
+    }
+}

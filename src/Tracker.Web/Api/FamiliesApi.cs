@@ -1,0 +1,70 @@
+using Microsoft.AspNetCore.Http.HttpResults;
+using Tracker.Core.Catalog;
+using Tracker.Core.Stats;
+
+namespace Tracker.Web.Api;
+
+internal static class FamiliesApi
+{
+    public static RouteGroupBuilder MapFamiliesApi(this IEndpointRouteBuilder app)
+    {
+        var api = app.MapGroup("/api/v1/families").WithTags("Families");
+
+        api.MapGet("/", ListFamilies).WithName("ListFamilies")
+            .WithSummary("Every family with its totals, per platform, as of the newest snapshot.");
+        api.MapGet("/{id}", GetFamily).WithName("GetFamily")
+            .WithSummary("One family: totals, catalogue rules and its ten most downloaded models.");
+        api.MapGet("/{id}/series", GetSeries).WithName("GetFamilySeries")
+            .WithSummary("A family's daily series. metric = downloadsAllTime | downloads30d | likes | models; from/to = YYYY-MM-DD.");
+
+        return api;
+    }
+
+    private static async Task<Ok<IReadOnlyList<FamilyDto>>> ListFamilies(TrackerQueries queries, CancellationToken cancellationToken)
+    {
+        var families = await queries.GetFamiliesAsync(cancellationToken);
+        return TypedResults.Ok<IReadOnlyList<FamilyDto>>([.. families.Select(FamilyDto.From)]);
+    }
+
+    private static async Task<Results<Ok<FamilyDetailsDto>, ProblemHttpResult>> GetFamily(string id, TrackerQueries queries, CancellationToken cancellationToken) =>
+        await queries.GetFamilyAsync(id, cancellationToken) is { } family
+            ? TypedResults.Ok(FamilyDetailsDto.From(family))
+            : UnknownFamily(id, queries);
+
+    private static async Task<Results<Ok<SeriesDto>, ProblemHttpResult, ValidationProblem>> GetSeries(
+        string id, string? metric, string? platform, string? from, string? to, TrackerQueries queries, CancellationToken cancellationToken)
+    {
+        var canonical = Metrics.Normalize(metric ?? Metrics.DownloadsAllTime);
+        if (canonical is null)
+        {
+            return ApiErrors.BadParameter("metric", $"'{metric}' is not a metric; use one of {string.Join(", ", Metrics.All)}");
+        }
+
+        if (platform is not null && !Platform.Hubs.Contains(platform))
+        {
+            return ApiErrors.BadParameter("platform", $"'{platform}' is not a platform; use one of {string.Join(", ", Platform.Hubs)}");
+        }
+
+        if (!ApiParameters.TryParseDay(from, out var fromDay, out var fromError))
+        {
+            return ApiErrors.BadParameter("from", fromError!);
+        }
+
+        if (!ApiParameters.TryParseDay(to, out var toDay, out var toError))
+        {
+            return ApiErrors.BadParameter("to", toError!);
+        }
+
+        if (fromDay > toDay)
+        {
+            return ApiErrors.BadParameter("from", $"from ({from}) is after to ({to})");
+        }
+
+        return await queries.GetSeriesAsync(id, canonical, platform, fromDay, toDay, cancellationToken) is { } series
+            ? TypedResults.Ok(SeriesDto.From(series))
+            : UnknownFamily(id, queries);
+    }
+
+    private static ProblemHttpResult UnknownFamily(string id, TrackerQueries queries) =>
+        ApiErrors.NotFound($"No family '{id}'. Known families: {string.Join(", ", queries.Catalog.Families.Select(f => f.Id))}.");
+}

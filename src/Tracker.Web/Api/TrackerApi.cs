@@ -1,0 +1,13 @@
+namespace Tracker.Web.Api;
+
+internal static class TrackerApi
+{
+    public static IEndpointRouteBuilder MapTrackerApi(this IEndpointRouteBuilder app)
+    {
+        app.MapFamiliesApi();
+        app.MapModelsApi();
+        app.MapStatusApi();
+        app.MapOpenApi();
+        return app;
+    }
+}

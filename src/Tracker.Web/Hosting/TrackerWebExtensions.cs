@@ -1,0 +1,51 @@
+using System.Text.Json.Serialization;
+using Hangfire;
+using Tracker.Web.Components;
+
+namespace Tracker.Web.Hosting;
+
+internal static class TrackerWebExtensions
+{
+    /// <summary>Dashboard, API plumbing, OpenAPI and the admin policy.</summary>
+    public static WebApplicationBuilder AddTrackerWeb(this WebApplicationBuilder builder)
+    {
+        // Serve Razor class library assets (Plotly.Blazor's JS) from the build output outside Development too.
+        builder.WebHost.UseStaticWebAssets();
+
+        builder.Services.AddRazorComponents().AddInteractiveServerComponents();
+        builder.Services.AddProblemDetails();
+        builder.Services.AddOpenApi();
+        builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.DefaultIgnoreCondition = JsonIgnoreCondition.Never);
+        builder.Services.AddAdminPolicy();
+
+        // Let running jobs see their cancellation token before the host gives up on them (HangfireIO/Hangfire#2026).
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(30));
+        return builder;
+    }
+
+    public static WebApplication UseTrackerWeb(this WebApplication app)
+    {
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
+        app.UseAuthentication();
+        app.UseAuthorization();
+        app.UseAntiforgery();
+        app.MapStaticAssets();
+        return app;
+    }
+
+    /// <summary>Hangfire's dashboard at /jobs, behind the Admin policy (local requests, or admin credentials).</summary>
+    public static WebApplication MapJobsDashboard(this WebApplication app)
+    {
+        app.MapHangfireDashboardWithAuthorizationPolicy(AdminAuthentication.Policy, "/jobs",
+            new DashboardOptions { DashboardTitle = "Tracker jobs", DisplayStorageConnectionString = false, AppPath = "/" },
+            app.Services.GetRequiredService<JobStorage>());
+        return app;
+    }
+
+    public static WebApplication MapDashboard(this WebApplication app)
+    {
+        app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
+        return app;
+    }
+}

@@ -1,0 +1,81 @@
+namespace Tracker.Testing;
+
+/// <summary>Per-family sums a test expects, from the generator's ground truth. Null when no model reported the field.</summary>
+public sealed record ExpectedTotals(int Models, long? DownloadsAllTime, long? Downloads30d, long? Likes);
+
+/// <summary>
+/// A generated Hugging Face ecosystem for the four built-in families, with distractors in the shared orgs (tencent,
+/// baidu, PaddlePaddle) that must not count, and the quirks of the real API: gated as bool or string, the createdAt
+/// sentinel, fields left out. Deterministic for a seed.
+/// </summary>
+public static class Ecosystem
+{
+    public static readonly DateTime Sentinel = new(2022, 3, 2, 23, 29, 4, DateTimeKind.Utc);
+
+    public static List<FakeModel> Generate(int seed = 1, int perFamily = 12, bool hostileName = false)
+    {
+        var random = new Random(seed);
+        var models = new List<FakeModel>();
+        var start = new DateTime(2023, 8, 1, 0, 0, 0, DateTimeKind.Utc);
+        object?[] gated = [false, "auto", "manual", true, null];
+        string[] pipelines = ["text-generation", "image-text-to-text", "text-to-image", "feature-extraction", "text-to-3d", "automatic-speech-recognition"];
+
+        FakeModel Make(string id, string? family, int i)
+        {
+            var created = i % 11 == 5 ? Sentinel : i % 13 == 7 ? (DateTime?)null : start.AddDays(random.Next(0, 800)).AddSeconds(random.Next(0, 86400));
+            var allTime = i % 9 == 4 ? (long?)null : random.Next(0, 5_000_000);
+            var total = (long)random.Next(1, 700) * 100_000_000;
+            return new FakeModel(
+                id, family, created,
+                Downloads: random.Next(0, 400_000),
+                DownloadsAllTime: allTime,
+                Likes: i % 10 == 3 ? null : random.Next(0, 3000),
+                PipelineTag: pipelines[random.Next(pipelines.Length)],
+                Tags: ["transformers", "safetensors", $"license:{(i % 3 == 0 ? "apache-2.0" : "other")}", "region:us"],
+                Gated: gated[i % gated.Length],
+                ParameterTotal: i % 4 == 0 ? null : total,
+                ParameterDtypes: i % 8 == 1 ? new Dictionary<string, long> { ["F8_E4M3"] = total - 1000, ["BF16"] = 1000 } : null);
+        }
+
+        var n = 0;
+        for (var i = 0; i < perFamily; i++)
+        {
+            models.Add(Make($"Qwen/Qwen3-{i}B-Instruct", "qwen", n++));
+            models.Add(Make($"deepseek-ai/DeepSeek-V{i}", "deepseek", n++));
+            models.Add(Make(i % 3 == 0 ? $"tencent/Hunyuan-{i}B" : i % 3 == 1 ? $"tencent/Hy{i % 9 + 1}-Variant{i}" : $"Tencent-Hunyuan/HunyuanDiT-v{i}", "hunyuan", n++));
+            models.Add(Make(i % 2 == 0 ? $"baidu/ERNIE-4.5-{i}B-PT" : $"PaddlePaddle/ernie-{i}-paddle", "ernie", n++));
+        }
+
+        // Distractors: same orgs, not the family.
+        foreach (var id in new[]
+        {
+            "tencent/Youtu-LLM-2B", "tencent/SongGeneration", "tencent/DepthCrafter", "tencent/HY-Motion-1.0", "tencent/hyper-parameter-notes",
+            "baidu/Qianfan-OCR", "baidu/bert-base-chinese-distil", "PaddlePaddle/PaddleOCR-VL", "PaddlePaddle/PP-OCRv5_server_det",
+        })
+        {
+            models.Add(Make(id, null, n++));
+        }
+
+        // Other orgs entirely.
+        models.Add(Make("meta-llama/Llama-3.1-8B", null, n++));
+        models.Add(Make("moonshotai/Kimi-K2-Instruct", null, n++));
+
+        if (hostileName)
+        {
+            models.Add(Make("Qwen/<img src=x onerror=alert(1)>", "qwen", n++) with { DownloadsAllTime = 7, CreatedAt = start });
+        }
+
+        return models;
+    }
+
+    public static ExpectedTotals Expected(IEnumerable<FakeModel> models, string family)
+    {
+        var mine = models.Where(m => m.Family == family).ToList();
+        static long? Sum(IEnumerable<long?> values) => values.Any(v => v is not null) ? values.Sum(v => v ?? 0) : null;
+        return new ExpectedTotals(mine.Count, Sum(mine.Select(m => m.DownloadsAllTime)), Sum(mine.Select(m => m.Downloads)), Sum(mine.Select(m => m.Likes)));
+    }
+
+    /// <summary>The models of a family created by the end of <paramref name="day"/>, by the generator's own dates.</summary>
+    public static int CreatedBy(IEnumerable<FakeModel> models, string family, DateOnly day) =>
+        models.Count(m => m.Family == family && m.CreatedAt is { } c && c != Sentinel && DateOnly.FromDateTime(c) <= day);
+}

@@ -1,0 +1,229 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace Tracker.Testing;
+
+/// <summary>
+/// A Hugging Face Hub on loopback (Kestrel, real HTTP, port 0) that answers <c>GET /api/models</c> as the real one does:
+/// <c>author</c> filter, <c>limit</c>, <c>expand[]</c> projections (only <c>_id</c>, <c>id</c> and the expanded keys),
+/// an opaque cursor in <c>Link: &lt;…&gt;; rel="next"</c>, fields it does not know left out, unknown extra fields,
+/// and 429s with the <c>RateLimit</c> / <c>RateLimit-Policy</c> headers. Faults are injected per test.
+/// </summary>
+public sealed class FakeHuggingFaceHub : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+    private readonly ConcurrentQueue<string> _requests = new();
+    private List<FakeModel> _models = [];
+    private int _pendingRateLimits;
+    private readonly Lock _quotaLock = new();
+    private DateTime _windowStart = DateTime.UtcNow;
+    private int _windowCount;
+
+    private FakeHuggingFaceHub(WebApplication app) => _app = app;
+
+    public Uri Endpoint { get; private set; } = default!;
+
+    /// <summary>Every request's path and query, in arrival order.</summary>
+    public IReadOnlyCollection<string> Requests => _requests;
+
+    public int RequestCount => _requests.Count;
+
+    /// <summary>Listing requests answered with malformed JSON: (author, 1-based page number).</summary>
+    public ConcurrentDictionary<(string Author, int Page), bool> MalformedPages { get; } = new();
+
+    /// <summary>Authors whose listing answers 500.</summary>
+    public ConcurrentDictionary<string, bool> FailingAuthors { get; } = new(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>A delay before each page, to let a test kill a collection mid-run.</summary>
+    public TimeSpan PageDelay { get; set; }
+
+    /// <summary>Seconds announced in <c>RateLimit: …;t=</c> on an injected 429.</summary>
+    public int RateLimitResetSeconds { get; set; } = 1;
+
+    /// <summary>When set, enforce a fixed-window quota: past <c>Limit</c> requests per <c>Window</c>, answer 429.</summary>
+    public (int Limit, TimeSpan Window)? Quota { get; set; }
+
+    public int RateLimited { get; private set; }
+
+    /// <summary>The Authorization header of the last request, to check the token is sent.</summary>
+    public string? LastAuthorization { get; private set; }
+
+    public IReadOnlyList<FakeModel> Models => _models;
+
+    public static async Task<FakeHuggingFaceHub> StartAsync(IEnumerable<FakeModel>? models = null, int port = 0)
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.WebHost.UseUrls($"http://127.0.0.1:{port.ToString(CultureInfo.InvariantCulture)}");
+        var app = builder.Build();
+        var hub = new FakeHuggingFaceHub(app);
+        hub.SetModels(models ?? []);
+        app.Run(hub.HandleAsync);
+        await app.StartAsync();
+        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        hub.Endpoint = new Uri(address.TrimEnd('/') + "/");
+        return hub;
+    }
+
+    public void SetModels(IEnumerable<FakeModel> models) => _models = [.. models];
+
+    /// <summary>The next <paramref name="count"/> requests answer 429 with RateLimit headers.</summary>
+    public void RateLimitNext(int count) => Interlocked.Exchange(ref _pendingRateLimits, count);
+
+    public void ClearRequests() => _requests.Clear();
+
+    private async Task HandleAsync(HttpContext context)
+    {
+        var request = context.Request;
+        _requests.Enqueue(request.Path + request.QueryString);
+        LastAuthorization = request.Headers.Authorization;
+
+        if (Quota is { } quota && !WithinQuota(quota.Limit, quota.Window, out var reset))
+        {
+            await TooManyAsync(context, quota.Limit, reset);
+            return;
+        }
+
+        if (Interlocked.Decrement(ref _pendingRateLimits) >= 0)
+        {
+            await TooManyAsync(context, 500, RateLimitResetSeconds);
+            return;
+        }
+
+        if (request.Path == "/api/models")
+        {
+            await ListModelsAsync(context);
+            return;
+        }
+
+        context.Response.StatusCode = StatusCodes.Status404NotFound;
+        await context.Response.WriteAsJsonAsync(new { error = "Repository not found" });
+    }
+
+    // https://huggingface.co/docs/hub/api#get-apimodels
+    private async Task ListModelsAsync(HttpContext context)
+    {
+        var query = context.Request.Query;
+        var author = query["author"].ToString();
+        var limit = int.TryParse(query["limit"], CultureInfo.InvariantCulture, out var l) ? Math.Clamp(l, 1, 1000) : 1000;
+        var offset = query["cursor"].ToString() is { Length: > 0 } c ? int.Parse(Encoding.UTF8.GetString(Convert.FromBase64String(c)), CultureInfo.InvariantCulture) : 0;
+        var page = (offset / limit) + 1;
+        var expand = query["expand[]"].Concat(query["expand"]).Select(e => e!).ToHashSet(StringComparer.Ordinal);
+
+        if (PageDelay > TimeSpan.Zero)
+        {
+            await Task.Delay(PageDelay, context.RequestAborted);
+        }
+
+        if (FailingAuthors.ContainsKey(author))
+        {
+            context.Response.StatusCode = StatusCodes.Status500InternalServerError;
+            await context.Response.WriteAsync("Internal Error");
+            return;
+        }
+
+        var matching = _models
+            .Where(m => author.Length == 0 || string.Equals(m.Author, author, StringComparison.OrdinalIgnoreCase))
+            .OrderBy(m => m.Id, StringComparer.Ordinal)
+            .ToList();
+        var items = matching.Skip(offset).Take(limit).ToList();
+        if (offset + limit < matching.Count)
+        {
+            var next = QueryString.Create(query.Where(kv => kv.Key != "cursor").SelectMany(kv => kv.Value.Select(v => KeyValuePair.Create(kv.Key, v))))
+                .Add("cursor", Convert.ToBase64String(Encoding.UTF8.GetBytes((offset + limit).ToString(CultureInfo.InvariantCulture))));
+            context.Response.Headers["Link"] = $"<{Endpoint.AbsoluteUri.TrimEnd('/')}/api/models{next}>; rel=\"next\"";
+        }
+
+        context.Response.ContentType = "application/json; charset=utf-8";
+        if (MalformedPages.ContainsKey((author, page)))
+        {
+            await context.Response.WriteAsync("[{\"_id\":\"1\",\"id\":\"" + author + "/broken\",\"downloads\":12,");
+            return;
+        }
+
+        var array = new JsonArray([.. items.Select(m => Project(m, expand))]);
+        await context.Response.WriteAsync(array.ToJsonString());
+    }
+
+    /// <summary>What the hub sends for one model: with expand, only _id, id and the expanded keys; a null field is absent.</summary>
+    public static JsonObject Project(FakeModel m, IReadOnlySet<string> expand)
+    {
+        var all = expand.Count == 0;
+        var o = new JsonObject { ["_id"] = Convert.ToHexString(Encoding.UTF8.GetBytes(m.Id))[..24].ToLowerInvariant(), ["id"] = m.Id };
+        void Put(string key, JsonNode? value, bool defaultField)
+        {
+            if (value is not null && (expand.Contains(key) || (all && defaultField)))
+            {
+                o[key] = value;
+            }
+        }
+
+        Put("downloads", m.Downloads, true);
+        Put("downloadsAllTime", m.DownloadsAllTime, false);
+        Put("likes", m.Likes, true);
+        Put("createdAt", m.CreatedAt?.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture), true);
+        Put("lastModified", m.CreatedAt?.AddDays(3).ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture), false);
+        Put("pipeline_tag", m.PipelineTag, true);
+        Put("library_name", m.LibraryName, true);
+        Put("tags", m.Tags is null ? null : new JsonArray([.. m.Tags.Select(t => (JsonNode?)t)]), true);
+        Put("gated", m.Gated switch { bool b => b, string s => s, _ => null }, false);
+        Put("safetensors", m.ParameterTotal is null ? null : new JsonObject
+        {
+            ["parameters"] = new JsonObject([.. (m.ParameterDtypes ?? new Dictionary<string, long> { ["BF16"] = m.ParameterTotal.Value })
+                .Select(kv => KeyValuePair.Create(kv.Key, (JsonNode?)kv.Value))]),
+            ["total"] = m.ParameterTotal,
+        }, false);
+        if (all)
+        {
+            o["private"] = false;
+            o["trendingScore"] = 3;
+            o["modelId"] = m.Id;
+        }
+
+        // Fields a client has never heard of must be ignored.
+        o["someFutureField"] = new JsonObject { ["nested"] = new JsonArray(1, 2, 3) };
+        return o;
+    }
+
+    private bool WithinQuota(int limit, TimeSpan window, out int resetSeconds)
+    {
+        lock (_quotaLock)
+        {
+            var now = DateTime.UtcNow;
+            if (now - _windowStart >= window)
+            {
+                _windowStart = now;
+                _windowCount = 0;
+            }
+
+            resetSeconds = (int)Math.Ceiling((_windowStart + window - now).TotalSeconds);
+            return ++_windowCount <= limit;
+        }
+    }
+
+    private async Task TooManyAsync(HttpContext context, int quota, int resetSeconds)
+    {
+        RateLimited++;
+        context.Response.StatusCode = StatusCodes.Status429TooManyRequests;
+        // https://huggingface.co/docs/hub/rate-limits — IETF draft RateLimit headers.
+        context.Response.Headers["RateLimit"] = $"\"api\";r=0;t={resetSeconds.ToString(CultureInfo.InvariantCulture)}";
+        context.Response.Headers["RateLimit-Policy"] = $"\"fixed window\";\"api\";q={quota.ToString(CultureInfo.InvariantCulture)};w=300";
+        await context.Response.WriteAsJsonAsync(new { error = "You have exceeded our hourly quotas for action: api." });
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+    }
+}
