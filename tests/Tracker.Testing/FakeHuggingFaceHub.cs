@@ -41,6 +41,9 @@ public sealed class FakeHuggingFaceHub : IAsyncDisposable
     /// <summary>Listing requests answered with malformed JSON: (author, 1-based page number).</summary>
     public ConcurrentDictionary<(string Author, int Page), bool> MalformedPages { get; } = new();
 
+    /// <summary>Listing bodies served verbatim for an author (recorded real responses), instead of generated models.</summary>
+    public ConcurrentDictionary<string, string> RawListings { get; } = new(StringComparer.OrdinalIgnoreCase);
+
     /// <summary>Authors whose listing answers 500.</summary>
     public ConcurrentDictionary<string, bool> FailingAuthors { get; } = new(StringComparer.OrdinalIgnoreCase);
 
@@ -129,6 +132,13 @@ public sealed class FakeHuggingFaceHub : IAsyncDisposable
         {
             context.Response.StatusCode = StatusCodes.Status500InternalServerError;
             await context.Response.WriteAsync("Internal Error");
+            return;
+        }
+
+        if (RawListings.TryGetValue(author, out var raw))
+        {
+            context.Response.ContentType = "application/json; charset=utf-8";
+            await context.Response.WriteAsync(raw);
             return;
         }
 

@@ -69,14 +69,14 @@ public sealed class SnapshotWriter(IDbContextFactory<TrackerDbContext> contexts)
         await using var command = connection.CreateCommand();
         var dayStart = day.ToDateTime(TimeOnly.MinValue, DateTimeKind.Utc);
 
-        // A model counts as expected on a day when it had been seen by the day's end and was not yet gone at its start.
+        // A model is expected to report on a day when it had been seen by the day's end and no listing that day missed it.
         command.CommandText = """
             INSERT INTO "DailyTotals" ("FamilyId", "Source", "Day", "Downloads30d", "DownloadsAllTime", "Likes", "Reported", "Expected", "Decreases", "LastCollectedAt")
             SELECT m."FamilyId", m."Source", @day, SUM(s."Downloads30d"), SUM(s."DownloadsAllTime"), SUM(s."Likes"),
                    COUNT(s."ModelId"), COUNT(*), SUM(CASE WHEN s."AllTimeDecreased" THEN 1 ELSE 0 END), MAX(s."CollectedAt")
             FROM "Models" m
             LEFT JOIN "Snapshots" s ON s."ModelId" = m."Id" AND s."Day" = @day
-            WHERE m."Source" = @source AND m."FirstSeenAt" < @dayEnd AND (m."GoneSince" IS NULL OR m."GoneSince" >= @dayStart)
+            WHERE m."Source" = @source AND m."FirstSeenAt" < @dayEnd AND (m."GoneSince" IS NULL OR m."GoneSince" >= @dayEnd)
             GROUP BY m."FamilyId", m."Source"
             ON CONFLICT ("FamilyId", "Source", "Day") DO UPDATE SET
                 "Downloads30d" = excluded."Downloads30d", "DownloadsAllTime" = excluded."DownloadsAllTime", "Likes" = excluded."Likes",
@@ -85,7 +85,6 @@ public sealed class SnapshotWriter(IDbContextFactory<TrackerDbContext> contexts)
             """;
         Add(command, "@day", day);
         Add(command, "@source", source);
-        Add(command, "@dayStart", dayStart);
         Add(command, "@dayEnd", dayStart.AddDays(1));
         await command.ExecuteNonQueryAsync(cancellationToken);
     }

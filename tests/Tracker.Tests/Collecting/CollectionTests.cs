@@ -1,0 +1,279 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Tracker.Core.Collecting;
+using Tracker.Core.Data;
+using Tracker.Core.Stats;
+using Tracker.Testing;
+using Tracker.Tests.Infrastructure;
+
+namespace Tracker.Tests.Collecting;
+
+/// <summary>Collections end to end against the loopback hub, on a SQLite file and on a real PostgreSQL server.</summary>
+public sealed class CollectionTests
+{
+    private static readonly string[] Families = ["qwen", "deepseek", "hunyuan", "ernie"];
+
+    private sealed class Rig : IAsyncDisposable
+    {
+        public required FakeHuggingFaceHub Hub { get; init; }
+        public required TestDatabase Database { get; init; }
+        public required IHost Host { get; init; }
+        public required ShiftedTimeProvider Clock { get; init; }
+
+        public Collector Collector => Host.Services.GetRequiredService<Collector>();
+        public TrackerQueries Queries => Host.Services.GetRequiredService<TrackerQueries>();
+
+        public TrackerDbContext Db() => Host.Services.GetRequiredService<IDbContextFactory<TrackerDbContext>>().CreateDbContext();
+
+        public static async Task<Rig> StartAsync(string provider, List<FakeModel> models, Dictionary<string, string?>? settings = null)
+        {
+            var hub = await FakeHuggingFaceHub.StartAsync(models);
+            var database = await TestDatabase.CreateAsync(provider);
+            var clock = new ShiftedTimeProvider();
+            clock.SetDay(new DateOnly(2026, 11, 20));
+            var host = await CoreHost.StartAsync(database, hub.Endpoint, clock, settings);
+            return new Rig { Hub = hub, Database = database, Host = host, Clock = clock };
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            Host.Dispose();
+            await Hub.DisposeAsync();
+            await Database.DisposeAsync();
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Providers.Both), MemberType = typeof(Providers))]
+    public async Task Collect_Stores_Family_Totals_Equal_To_The_Hub_Sums(string provider)
+    {
+        var models = Ecosystem.Generate(seed: 11, perFamily: 15);
+        await using var rig = await Rig.StartAsync(provider, models);
+
+        var result = await rig.Collector.RunAsync("test", CancellationToken.None);
+
+        Assert.Equal(RunStatus.Succeeded, result.Status);
+        Assert.Equal(6, result.Runs.Count);
+        var families = await rig.Queries.GetFamiliesAsync(CancellationToken.None);
+        foreach (var id in Families)
+        {
+            var expected = Ecosystem.Expected(models, id);
+            var family = families.Single(f => f.Id == id);
+            Assert.Equal(expected.Models, family.Totals.Models);
+            Assert.Equal(expected.DownloadsAllTime, family.Totals.DownloadsAllTime);
+            Assert.Equal(expected.Downloads30d, family.Totals.Downloads30d);
+            Assert.Equal(expected.Likes, family.Totals.Likes);
+            Assert.Equal(family.Totals, family.ByPlatform["huggingface"]);
+            Assert.NotNull(family.AsOf);
+        }
+
+        // Distractors in tencent, baidu and PaddlePaddle are listed but not stored.
+        await using var db = rig.Db();
+        Assert.Equal(models.Count(m => m.Family is not null), await db.Models.CountAsync());
+        Assert.True(result.Runs.Single(r => r.Org == "tencent").Requests >= 1);
+    }
+
+    [Theory]
+    [MemberData(nameof(Providers.Both), MemberType = typeof(Providers))]
+    public async Task Collect_Twice_On_One_Day_Leaves_The_Same_Rows(string provider)
+    {
+        var models = Ecosystem.Generate(seed: 12, perFamily: 10);
+        await using var rig = await Rig.StartAsync(provider, models);
+
+        await rig.Collector.RunAsync("test", CancellationToken.None);
+        await using var db = rig.Db();
+        var modelsAfterFirst = await db.Models.AsNoTracking().OrderBy(m => m.Id).Select(m => new { m.Id, m.RepoId, m.DownloadsAllTime }).ToListAsync();
+        var snapshotsAfterFirst = await db.Snapshots.AsNoTracking().OrderBy(s => s.ModelId).Select(s => new { s.ModelId, s.Day, s.DownloadsAllTime }).ToListAsync();
+        await rig.Collector.RunAsync("test", CancellationToken.None);
+
+        Assert.Equal(modelsAfterFirst, await db.Models.AsNoTracking().OrderBy(m => m.Id).Select(m => new { m.Id, m.RepoId, m.DownloadsAllTime }).ToListAsync());
+        Assert.Equal(snapshotsAfterFirst, await db.Snapshots.AsNoTracking().OrderBy(s => s.ModelId).Select(s => new { s.ModelId, s.Day, s.DownloadsAllTime }).ToListAsync());
+        Assert.Equal(models.Count(m => m.Family is not null), snapshotsAfterFirst.Count);
+    }
+
+    [Theory]
+    [MemberData(nameof(Providers.Both), MemberType = typeof(Providers))]
+    public async Task A_Collection_Killed_Midway_Then_Run_Again_Loses_Nothing_And_Duplicates_Nothing(string provider)
+    {
+        var models = Ecosystem.Generate(seed: 13, perFamily: 12);
+        await using var rig = await Rig.StartAsync(provider, models, new() { ["Tracker:HuggingFace:PageSize"] = "2" });
+        rig.Hub.PageDelay = TimeSpan.FromMilliseconds(60);
+        using var kill = new CancellationTokenSource();
+
+        var interrupted = rig.Collector.RunAsync("test", kill.Token);
+        await using (var db = rig.Db())
+        {
+            while (await db.Snapshots.CountAsync() < 5)
+            {
+                await Task.Delay(20);
+            }
+        }
+
+        await kill.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => interrupted);
+        await using (var db = rig.Db())
+        {
+            var committed = await db.Snapshots.CountAsync();
+            Assert.InRange(committed, 5, models.Count(m => m.Family is not null) - 1);
+        }
+
+        rig.Hub.PageDelay = TimeSpan.Zero;
+        var result = await rig.Collector.RunAsync("test", CancellationToken.None);
+
+        Assert.Equal(RunStatus.Succeeded, result.Status);
+        await using var after = rig.Db();
+        Assert.Equal(models.Count(m => m.Family is not null), await after.Snapshots.CountAsync());
+        Assert.Equal(models.Count(m => m.Family is not null), await after.Models.CountAsync());
+        var families = await rig.Queries.GetFamiliesAsync(CancellationToken.None);
+        Assert.All(Families, id => Assert.Equal(Ecosystem.Expected(models, id).DownloadsAllTime, families.Single(f => f.Id == id).Totals.DownloadsAllTime));
+    }
+
+    [Theory]
+    [MemberData(nameof(Providers.Both), MemberType = typeof(Providers))]
+    public async Task A_Malformed_Page_Fails_That_Org_Clearly_And_Leaves_Earlier_Snapshots_Intact(string provider)
+    {
+        var models = Ecosystem.Generate(seed: 14, perFamily: 10);
+        await using var rig = await Rig.StartAsync(provider, models);
+        await rig.Collector.RunAsync("test", CancellationToken.None);
+        await using var db = rig.Db();
+        var dayOne = await db.Snapshots.AsNoTracking().OrderBy(s => s.ModelId).ToListAsync();
+
+        rig.Clock.SetDay(new DateOnly(2026, 11, 21));
+        rig.Hub.MalformedPages[("tencent", 1)] = true;
+        var result = await rig.Collector.RunAsync("test", CancellationToken.None);
+
+        Assert.Equal(RunStatus.Partial, result.Status);
+        var tencent = result.Runs.Single(r => r.Org == "tencent");
+        Assert.Equal(RunStatus.Failed, tencent.Status);
+        Assert.Contains("'tencent'", tencent.Error, StringComparison.Ordinal);
+        Assert.Contains("malformed JSON", tencent.Error, StringComparison.Ordinal);
+        Assert.All(result.Runs.Where(r => r.Org != "tencent"), r => Assert.Equal(RunStatus.Succeeded, r.Status));
+
+        var dayOneAfter = await db.Snapshots.AsNoTracking().Where(s => s.Day == new DateOnly(2026, 11, 20)).OrderBy(s => s.ModelId).ToListAsync();
+        Assert.Equal(dayOne.Select(s => (s.ModelId, s.DownloadsAllTime, s.Likes)), dayOneAfter.Select(s => (s.ModelId, s.DownloadsAllTime, s.Likes)));
+        var tencentModels = await db.Models.Where(m => m.Author == "tencent").Select(m => m.Id).ToListAsync();
+        Assert.False(await db.Snapshots.AnyAsync(s => s.Day == new DateOnly(2026, 11, 21) && tencentModels.Contains(s.ModelId)));
+        // The tencent models were not seen in a complete listing, but were not reported gone either.
+        Assert.False(await db.Models.AnyAsync(m => m.GoneSince != null));
+
+        var hunyuan = (await rig.Queries.GetFamiliesAsync(CancellationToken.None)).Single(f => f.Id == "hunyuan");
+        Assert.Contains(hunyuan.Quality, q => q.Kind == QualityKinds.Partial);
+    }
+
+    [Theory]
+    [MemberData(nameof(Providers.Both), MemberType = typeof(Providers))]
+    public async Task A_Counter_That_Went_Down_Is_Kept_As_Reported_And_Flagged(string provider)
+    {
+        var models = Ecosystem.Generate(seed: 15, perFamily: 6);
+        await using var rig = await Rig.StartAsync(provider, models);
+        await rig.Collector.RunAsync("test", CancellationToken.None);
+
+        var target = models.First(m => m.Family == "qwen" && m.DownloadsAllTime > 10);
+        rig.Hub.SetModels(models.Select(m => m == target ? m with { DownloadsAllTime = 3 } : m));
+        rig.Clock.SetDay(new DateOnly(2026, 11, 21));
+        await rig.Collector.RunAsync("test", CancellationToken.None);
+
+        var history = await rig.Queries.GetModelHistoryAsync(target.Id, CancellationToken.None);
+        Assert.Equal([target.DownloadsAllTime, 3], history!.Snapshots.Select(s => s.DownloadsAllTime));
+        Assert.Equal([false, true], history.Snapshots.Select(s => s.AllTimeDecreased));
+        var qwen = (await rig.Queries.GetFamiliesAsync(CancellationToken.None)).Single(f => f.Id == "qwen");
+        Assert.Contains(qwen.Quality, q => q.Kind == QualityKinds.CounterDecrease);
+        var series = await rig.Queries.GetSeriesAsync("qwen", Metrics.DownloadsAllTime, null, null, null, CancellationToken.None);
+        Assert.Contains(series!.Quality, q => q.Kind == QualityKinds.CounterDecrease && q.From == new DateOnly(2026, 11, 21));
+    }
+
+    [Theory]
+    [MemberData(nameof(Providers.Both), MemberType = typeof(Providers))]
+    public async Task A_Model_Gone_Upstream_Is_Kept_And_Marked(string provider)
+    {
+        var models = Ecosystem.Generate(seed: 16, perFamily: 6);
+        await using var rig = await Rig.StartAsync(provider, models);
+        await rig.Collector.RunAsync("test", CancellationToken.None);
+
+        var removed = models.First(m => m.Family == "deepseek");
+        rig.Hub.SetModels(models.Where(m => m != removed));
+        rig.Clock.SetDay(new DateOnly(2026, 11, 21));
+        await rig.Collector.RunAsync("test", CancellationToken.None);
+
+        var page = await rig.Queries.GetModelsAsync("deepseek", ModelSorts.DownloadsAllTime, 1000, null, CancellationToken.None);
+        var gone = page.Items.Single(m => m.RepoId == removed.Id);
+        Assert.NotNull(gone.GoneSince);
+        Assert.Equal(new DateOnly(2026, 11, 20), gone.LatestDay);
+        var deepseek = (await rig.Queries.GetFamiliesAsync(CancellationToken.None)).Single(f => f.Id == "deepseek");
+        Assert.Equal(Ecosystem.Expected(models, "deepseek").Models - 1, deepseek.Totals.Models);
+        Assert.DoesNotContain(deepseek.Quality, q => q.Kind == QualityKinds.Partial);
+    }
+
+    [Theory]
+    [MemberData(nameof(Providers.Both), MemberType = typeof(Providers))]
+    public async Task Download_Series_Start_At_The_First_Snapshot_And_Show_A_Missed_Day_As_A_Gap(string provider)
+    {
+        var models = Ecosystem.Generate(seed: 17, perFamily: 5);
+        await using var rig = await Rig.StartAsync(provider, models);
+        await rig.Collector.RunAsync("test", CancellationToken.None);
+        rig.Clock.SetDay(new DateOnly(2026, 11, 22));
+        await rig.Collector.RunAsync("test", CancellationToken.None);
+
+        var series = await rig.Queries.GetSeriesAsync("ernie", Metrics.DownloadsAllTime, null, new DateOnly(2026, 1, 1), null, CancellationToken.None);
+
+        Assert.Equal([new DateOnly(2026, 11, 20), new DateOnly(2026, 11, 21), new DateOnly(2026, 11, 22)], series!.Points.Select(p => p.Day));
+        Assert.Null(series.Points[1].Value);
+        Assert.Equal(Ecosystem.Expected(models, "ernie").DownloadsAllTime, series.Points[0].Value);
+        Assert.Contains(series.Quality, q => q.Kind == QualityKinds.Gap && q.From == new DateOnly(2026, 11, 21) && q.To == new DateOnly(2026, 11, 21));
+    }
+
+    [Theory]
+    [MemberData(nameof(Providers.Both), MemberType = typeof(Providers))]
+    public async Task Model_Count_Series_Is_Rebuilt_From_Creation_Dates(string provider)
+    {
+        var models = Ecosystem.Generate(seed: 18, perFamily: 40);
+        await using var rig = await Rig.StartAsync(provider, models);
+        await rig.Collector.RunAsync("test", CancellationToken.None);
+
+        var series = await rig.Queries.GetSeriesAsync("qwen", Metrics.Models, null, null, new DateOnly(2026, 11, 20), CancellationToken.None);
+
+        foreach (var day in new[] { new DateOnly(2023, 12, 31), new DateOnly(2024, 6, 30), new DateOnly(2025, 9, 30) })
+        {
+            // Boundary days included: a model created on the day counts on that day.
+            Assert.Equal(Ecosystem.CreatedBy(models, "qwen", day), series!.Points.Single(p => p.Day == day).Value);
+        }
+
+        Assert.Equal(Ecosystem.Expected(models, "qwen").Models, series!.Points[^1].Value);
+        Assert.Contains(series.Quality, q => q.Kind == QualityKinds.UnknownCreationDate);
+        Assert.Equal(models.Where(m => m.Family == "qwen" && m.CreatedAt is { } c && c != Ecosystem.Sentinel).Min(m => DateOnly.FromDateTime(m.CreatedAt!.Value)), series.Points[0].Day);
+    }
+
+    [Theory]
+    [MemberData(nameof(Providers.Both), MemberType = typeof(Providers))]
+    public async Task Model_Pages_Walk_Every_Model_Once_While_Rows_Are_Added(string provider)
+    {
+        var models = Ecosystem.Generate(seed: 19, perFamily: 9);
+        await using var rig = await Rig.StartAsync(provider, models);
+        await rig.Collector.RunAsync("test", CancellationToken.None);
+
+        foreach (var sort in ModelSorts.All)
+        {
+            var seen = new List<string>();
+            string? cursor = null;
+            var added = false;
+            do
+            {
+                var page = await rig.Queries.GetModelsAsync(null, sort, 4, cursor, CancellationToken.None);
+                seen.AddRange(page.Items.Select(m => m.RepoId));
+                cursor = page.NextCursor;
+                if (!added)
+                {
+                    // A model added mid-walk must not shift or repeat the rows already paged.
+                    rig.Hub.SetModels([.. models, new FakeModel($"Qwen/Late-{sort}", "qwen", DateTime.UtcNow, 1, 1, 1)]);
+                    await rig.Collector.RunAsync("test", CancellationToken.None);
+                    added = true;
+                }
+            }
+            while (cursor is not null);
+
+            Assert.Equal(seen.Count, seen.Distinct().Count());
+            Assert.Superset(models.Where(m => m.Family is not null).Select(m => m.Id).ToHashSet(), seen.ToHashSet());
+        }
+    }
+}
