@@ -1,6 +1,7 @@
 using System.Text.Json.Serialization;
 using Hangfire;
 using Tracker.Web.Components;
+using Tracker.Web.Components.Charts;
 
 namespace Tracker.Web.Hosting;
 
@@ -13,6 +14,7 @@ internal static class TrackerWebExtensions
         builder.WebHost.UseStaticWebAssets();
 
         builder.Services.AddRazorComponents().AddInteractiveServerComponents();
+        builder.Services.AddScoped<ChartBuilder>();
         builder.Services.AddProblemDetails();
         builder.Services.AddOpenApi();
         builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.DefaultIgnoreCondition = JsonIgnoreCondition.Never);
