@@ -1,17 +1,24 @@
 using Hangfire;
 using Tracker.Core.Collecting;
+using Tracker.Core.Data;
 
 namespace Tracker.Jobs;
 
 /// <summary>The daily collection. Safe to run twice: every write upserts on its natural key.</summary>
-public sealed class CollectJob(Collector collector)
+public sealed class CollectJob(Collector collector, IBackgroundJobClient jobs)
 {
     [DisableConcurrentExecution(timeoutInSeconds: 60 * 60)]
     [AutomaticRetry(Attempts = 2, OnAttemptsExceeded = AttemptsExceededAction.Fail)]
     public async Task RunAsync(string trigger, CancellationToken cancellationToken)
     {
         var result = await collector.RunAsync(trigger, cancellationToken);
-        if (!result.Succeeded)
+        if (result.ResumeAt is { } resumeAt)
+        {
+            // A spent rate limit deferred part of the work: a later run, after the reset, completes it.
+            jobs.Schedule<CollectJob>(job => job.RunAsync("deferred", CancellationToken.None), new DateTimeOffset(resumeAt.AddSeconds(5), TimeSpan.Zero));
+        }
+
+        if (result.Status is not (RunStatus.Succeeded or RunStatus.Deferred))
         {
             // Failing the job shows it in /jobs and lets Hangfire retry; what was collected is already committed.
             throw new CollectionFailedException($"Collection {result.CollectionId} {result.Status}: "

@@ -31,7 +31,19 @@ public static class TrackerCoreExtensions
         services.AddTransient<Collector>();
 
         builder.AddHuggingFace();
+        builder.AddPacing();
         return builder;
+    }
+
+    /// <summary>Every source client waits for its host's pacer on each attempt, inside the retry loop.</summary>
+    private static void AddPacing(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<PacingOptions>().BindConfiguration(PacingOptions.SectionName);
+        builder.Services.AddSingleton<RequestPacers>();
+        foreach (var name in new[] { RequestPacers.HuggingFace, RequestPacers.ModelScope, RequestPacers.GitHub })
+        {
+            builder.Services.AddHttpClient(name).AddHttpMessageHandler(sp => new PacingHandler(sp.GetRequiredService<RequestPacers>().For(name)));
+        }
     }
 
     private static void AddHuggingFace(this IHostApplicationBuilder builder)

@@ -68,6 +68,42 @@ public static class Ecosystem
         return models;
     }
 
+    public static readonly string[] RelationNames = ["finetune", "quantized", "adapter", "merge"];
+
+    /// <summary>Children for the family models: about <paramref name="average"/> each (some none), created after their base.</summary>
+    public static Dictionary<string, List<FakeChild>> GenerateChildren(IEnumerable<FakeModel> models, int seed = 1, int average = 6)
+    {
+        var random = new Random(seed);
+        var tree = new Dictionary<string, List<FakeChild>>(StringComparer.OrdinalIgnoreCase);
+        var n = 0;
+        foreach (var model in models.Where(m => m.Family is not null))
+        {
+            var count = random.Next(0, average * 2 + 1);
+            if (count == 0)
+            {
+                continue;
+            }
+
+            var born = model.CreatedAt is { } c && c != Sentinel ? c : new DateTime(2024, 1, 1, 0, 0, 0, DateTimeKind.Utc);
+            tree[model.Id] = [.. Enumerable.Range(0, count).Select(_ => new FakeChild(
+                $"user{n % 97}/{model.Id.Split('/')[1]}-derivative-{n++}",
+                RelationNames[random.Next(RelationNames.Length)],
+                born.AddDays(random.Next(1, 700)).AddSeconds(random.Next(0, 86400)),
+                random.Next(0, 10_000), random.Next(0, 100_000), random.Next(0, 50)))];
+        }
+
+        return tree;
+    }
+
+    /// <summary>Children of a family's models per relation, created by the end of <paramref name="day"/> (all when null).</summary>
+    public static Dictionary<string, int> ChildrenBy(IEnumerable<FakeModel> models, IReadOnlyDictionary<string, List<FakeChild>> tree, string family, DateOnly? day = null)
+    {
+        var mine = models.Where(m => m.Family == family).Select(m => m.Id).ToHashSet(StringComparer.OrdinalIgnoreCase);
+        var children = tree.Where(kv => mine.Contains(kv.Key)).SelectMany(kv => kv.Value)
+            .Where(c => day is null || DateOnly.FromDateTime(c.CreatedAt) <= day).ToList();
+        return RelationNames.ToDictionary(r => r, r => children.Count(c => c.Relation == r));
+    }
+
     public static ExpectedTotals Expected(IEnumerable<FakeModel> models, string family)
     {
         var mine = models.Where(m => m.Family == family).ToList();

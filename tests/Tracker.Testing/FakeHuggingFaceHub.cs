@@ -44,6 +44,12 @@ public sealed class FakeHuggingFaceHub : IAsyncDisposable
     /// <summary>Listing bodies served verbatim for an author (recorded real responses), instead of generated models.</summary>
     public ConcurrentDictionary<string, string> RawListings { get; } = new(StringComparer.OrdinalIgnoreCase);
 
+    /// <summary>The model tree: children per base model id (case-insensitive).</summary>
+    public ConcurrentDictionary<string, List<FakeChild>> Children { get; } = new(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>Answer childrenModelCount as an object per relation (true) or as a bare integer (false).</summary>
+    public bool ChildrenCountAsObject { get; set; } = true;
+
     /// <summary>Authors whose listing answers 500.</summary>
     public ConcurrentDictionary<string, bool> FailingAuthors { get; } = new(StringComparer.OrdinalIgnoreCase);
 
@@ -91,10 +97,17 @@ public sealed class FakeHuggingFaceHub : IAsyncDisposable
         _requests.Enqueue(request.Path + request.QueryString);
         LastAuthorization = request.Headers.Authorization;
 
-        if (Quota is { } quota && !WithinQuota(quota.Limit, quota.Window, out var reset))
+        if (Quota is { } quota)
         {
-            await TooManyAsync(context, quota.Limit, reset);
-            return;
+            if (!WithinQuota(quota.Limit, quota.Window, out var reset, out var remaining))
+            {
+                await TooManyAsync(context, quota.Limit, reset);
+                return;
+            }
+
+            // As the Hub does on every answer: what is left of the window and when it resets.
+            context.Response.Headers["RateLimit"] = $"\"api\";r={remaining.ToString(CultureInfo.InvariantCulture)};t={reset.ToString(CultureInfo.InvariantCulture)}";
+            context.Response.Headers["RateLimit-Policy"] = $"\"fixed window\";\"api\";q={quota.Limit.ToString(CultureInfo.InvariantCulture)};w={((int)quota.Window.TotalSeconds).ToString(CultureInfo.InvariantCulture)}";
         }
 
         if (Interlocked.Decrement(ref _pendingRateLimits) >= 0)
@@ -105,7 +118,21 @@ public sealed class FakeHuggingFaceHub : IAsyncDisposable
 
         if (request.Path == "/api/models")
         {
-            await ListModelsAsync(context);
+            if (request.Query["filter"].ToString() is { } filter && filter.StartsWith("base_model:", StringComparison.Ordinal))
+            {
+                await ListChildrenAsync(context, filter["base_model:".Length..]);
+            }
+            else
+            {
+                await ListModelsAsync(context);
+            }
+
+            return;
+        }
+
+        if (request.Path.StartsWithSegments("/api/models", out var rest) && rest.Value is { Length: > 1 } id)
+        {
+            await ModelInfoAsync(context, id.TrimStart('/'));
             return;
         }
 
@@ -165,6 +192,60 @@ public sealed class FakeHuggingFaceHub : IAsyncDisposable
         await context.Response.WriteAsync(array.ToJsonString());
     }
 
+    // GET /api/models/{id}?expand[]=childrenModelCount
+    private async Task ModelInfoAsync(HttpContext context, string id)
+    {
+        var model = _models.FirstOrDefault(m => string.Equals(m.Id, id, StringComparison.OrdinalIgnoreCase));
+        if (model is null)
+        {
+            context.Response.StatusCode = StatusCodes.Status404NotFound;
+            await context.Response.WriteAsJsonAsync(new { error = "Repository not found" });
+            return;
+        }
+
+        var children = Children.TryGetValue(model.Id, out var list) ? list : [];
+        JsonNode count = ChildrenCountAsObject
+            ? new JsonObject
+            {
+                ["finetune"] = children.Count(c => c.Relation == "finetune"),
+                ["quantized"] = children.Count(c => c.Relation == "quantized"),
+                ["adapter"] = children.Count(c => c.Relation == "adapter"),
+                ["merge"] = children.Count(c => c.Relation == "merge"),
+            }
+            : JsonValue.Create(children.Count);
+        context.Response.ContentType = "application/json; charset=utf-8";
+        await context.Response.WriteAsync(new JsonObject { ["_id"] = "0", ["id"] = model.Id, ["childrenModelCount"] = count }.ToJsonString());
+    }
+
+    // GET /api/models?filter=base_model:{id}&sort=createdAt — the Hub always sorts descending: newest first.
+    private async Task ListChildrenAsync(HttpContext context, string baseId)
+    {
+        var query = context.Request.Query;
+        var limit = int.TryParse(query["limit"], CultureInfo.InvariantCulture, out var l) ? Math.Clamp(l, 1, 1000) : 1000;
+        var offset = query["cursor"].ToString() is { Length: > 0 } c ? int.Parse(Encoding.UTF8.GetString(Convert.FromBase64String(c)), CultureInfo.InvariantCulture) : 0;
+        var children = (Children.TryGetValue(baseId, out var list) ? list : [])
+            .OrderByDescending(x => x.CreatedAt).ThenBy(x => x.Id, StringComparer.Ordinal).ToList();
+        if (offset + limit < children.Count)
+        {
+            var next = QueryString.Create(query.Where(kv => kv.Key != "cursor").SelectMany(kv => kv.Value.Select(v => KeyValuePair.Create(kv.Key, v))))
+                .Add("cursor", Convert.ToBase64String(Encoding.UTF8.GetBytes((offset + limit).ToString(CultureInfo.InvariantCulture))));
+            context.Response.Headers["Link"] = $"<{Endpoint.AbsoluteUri.TrimEnd('/')}/api/models{next}>; rel=\"next\"";
+        }
+
+        var array = new JsonArray([.. children.Skip(offset).Take(limit).Select(x => (JsonNode)new JsonObject
+        {
+            ["_id"] = "0",
+            ["id"] = x.Id,
+            ["createdAt"] = x.CreatedAt.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture),
+            ["downloads"] = x.Downloads,
+            ["downloadsAllTime"] = x.DownloadsAllTime,
+            ["likes"] = x.Likes,
+            ["tags"] = new JsonArray("transformers", $"base_model:{baseId}", $"base_model:{x.Relation}:{baseId}", "region:us"),
+        })]);
+        context.Response.ContentType = "application/json; charset=utf-8";
+        await context.Response.WriteAsync(array.ToJsonString());
+    }
+
     /// <summary>What the hub sends for one model: with expand, only _id, id and the expanded keys; a null field is absent.</summary>
     public static JsonObject Project(FakeModel m, IReadOnlySet<string> expand)
     {
@@ -205,7 +286,7 @@ public sealed class FakeHuggingFaceHub : IAsyncDisposable
         return o;
     }
 
-    private bool WithinQuota(int limit, TimeSpan window, out int resetSeconds)
+    private bool WithinQuota(int limit, TimeSpan window, out int resetSeconds, out int remaining)
     {
         lock (_quotaLock)
         {
@@ -217,6 +298,7 @@ public sealed class FakeHuggingFaceHub : IAsyncDisposable
             }
 
             resetSeconds = (int)Math.Ceiling((_windowStart + window - now).TotalSeconds);
+            remaining = Math.Max(0, limit - _windowCount - 1);
             return ++_windowCount <= limit;
         }
     }

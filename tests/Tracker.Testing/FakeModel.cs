@@ -20,3 +20,6 @@ public sealed record FakeModel(
 {
     public string Author => Id.Split('/')[0];
 }
+
+/// <summary>A derivative in the fake model tree: the relation it declares to its base and when it was created.</summary>
+public sealed record FakeChild(string Id, string Relation, DateTime CreatedAt, long Downloads, long DownloadsAllTime, long Likes);

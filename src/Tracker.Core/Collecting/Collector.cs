@@ -12,17 +12,22 @@ namespace Tracker.Core.Collecting;
 public sealed record CollectionResult(long CollectionId, string Status, IReadOnlyList<CollectionRun> Runs)
 {
     public bool Succeeded => Status == RunStatus.Succeeded;
+
+    /// <summary>When deferred work (a spent rate limit) can resume; null when nothing was deferred.</summary>
+    public DateTime? ResumeAt => Runs.Where(r => r.DeferredUntil is not null).Max(r => r.DeferredUntil);
 }
 
 /// <summary>
-/// One full collection: every org of every source in the catalogue, each org in its own run so that one failing
-/// does not stop the others. Pages are committed as they arrive; a killed collection keeps what it committed and
-/// the next one completes the day. Safe to run twice: every write is an upsert.
+/// One full collection: every source in the catalogue, each source's pipeline running alongside the others and each
+/// org (or family, or repository set) in its own run, so that one failing does not stop the rest. Pages are committed
+/// as they arrive; a killed collection keeps what it committed. Work already done today is not fetched again, so a
+/// second run the same day costs only what is still owed. Safe to run twice: every write is an upsert.
 /// </summary>
 public sealed partial class Collector(
     FamilyCatalog catalog,
     HuggingFaceSource huggingFace,
     IOptions<HuggingFaceOptions> huggingFaceOptions,
+    IEnumerable<ISourcePipeline> pipelines,
     SnapshotWriter writer,
     IDbContextFactory<TrackerDbContext> contexts,
     TimeProvider clock,
@@ -35,7 +40,11 @@ public sealed partial class Collector(
     {
         var started = clock.GetUtcNow().UtcDateTime;
         var day = DateOnly.FromDateTime(started);
-        var orgs = catalog.OrgsFor(Platform.HuggingFace);
+        var plans = new List<(string Source, IReadOnlyList<PlannedRun> Runs)>
+        {
+            (Platform.HuggingFace, [.. HuggingFaceRuns(day)]),
+        };
+        plans.AddRange(pipelines.Select(p => (p.Source, p.Plan(day))));
 
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
         await MarkAbandonedAsync(db, started, cancellationToken);
@@ -46,38 +55,67 @@ public sealed partial class Collector(
             Day = day,
             Trigger = trigger,
             Status = RunStatus.Running,
-            OrgsTotal = orgs.Count,
+            OrgsTotal = plans.Sum(p => p.Runs.Count),
         };
         db.Collections.Add(collection);
         await db.SaveChangesAsync(cancellationToken);
-        Log.Started(logger, collection.Id, trigger, orgs.Count);
+        Log.Started(logger, collection.Id, trigger, collection.OrgsTotal);
 
-        var runs = new List<CollectionRun>();
-        foreach (var org in orgs)
-        {
-            var run = await CollectOrgAsync(db, collection, org, day, cancellationToken);
-            runs.Add(run);
-            collection.OrgsDone++;
-            collection.HeartbeatAt = clock.GetUtcNow().UtcDateTime;
-            await db.SaveChangesAsync(cancellationToken);
-        }
+        // Sources talk to different hosts with their own budgets: one slow or failing source does not hold the others.
+        var results = await Task.WhenAll(plans.Select(p => RunPlanAsync(collection.Id, day, p.Runs, cancellationToken)));
+        var runs = results.SelectMany(r => r).ToList();
 
-        var failed = runs.Where(r => r.Status != RunStatus.Succeeded).ToList();
-        collection.Status = failed.Count == 0 ? RunStatus.Succeeded : failed.Count == runs.Count ? RunStatus.Failed : RunStatus.Partial;
-        collection.Error = failed.Count == 0 ? null : string.Join("; ", failed.Select(r => r.Error));
+        var failed = runs.Where(r => r.Status == RunStatus.Failed).ToList();
+        var deferred = runs.Where(r => r.Status == RunStatus.Deferred).ToList();
+        collection.Status = failed.Count > 0 ? (failed.Count == runs.Count ? RunStatus.Failed : RunStatus.Partial)
+            : deferred.Count > 0 ? RunStatus.Deferred : RunStatus.Succeeded;
+        collection.Error = failed.Count + deferred.Count == 0 ? null : string.Join("; ", failed.Concat(deferred).Select(r => r.Error));
         collection.FinishedAt = clock.GetUtcNow().UtcDateTime;
+        collection.OrgsDone = collection.OrgsTotal;
+        db.Collections.Update(collection);
         await db.SaveChangesAsync(CancellationToken.None);
         Log.Finished(logger, collection.Id, collection.Status, runs.Sum(r => r.Requests), runs.Sum(r => r.Items));
         return new CollectionResult(collection.Id, collection.Status, runs);
     }
 
-    private async Task<CollectionRun> CollectOrgAsync(TrackerDbContext db, CollectionRecord collection, string org, DateOnly day, CancellationToken cancellationToken)
+    private async Task<List<CollectionRun>> RunPlanAsync(long collectionId, DateOnly day, IReadOnlyList<PlannedRun> plan, CancellationToken cancellationToken)
     {
+        var runs = new List<CollectionRun>();
+        foreach (var planned in plan)
+        {
+            if (await RunOneAsync(collectionId, day, planned, cancellationToken) is { } run)
+            {
+                runs.Add(run);
+            }
+
+            await using var db = await contexts.CreateDbContextAsync(CancellationToken.None);
+            var now = clock.GetUtcNow().UtcDateTime;
+            await db.Collections.Where(c => c.Id == collectionId)
+                .ExecuteUpdateAsync(s => s.SetProperty(c => c.OrgsDone, c => c.OrgsDone + 1).SetProperty(c => c.HeartbeatAt, now), CancellationToken.None);
+        }
+
+        return runs;
+    }
+
+    /// <summary>Runs one unit of work, recording it; null when today's run of it already succeeded.</summary>
+    private async Task<CollectionRun?> RunOneAsync(long collectionId, DateOnly day, PlannedRun planned, CancellationToken cancellationToken)
+    {
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        var done = await db.CollectionRuns.AnyAsync(
+            r => r.Source == planned.Source && r.Kind == planned.Kind && r.Org == planned.Org && r.Day == day && r.Status == RunStatus.Succeeded,
+            cancellationToken);
+        if (done)
+        {
+            return null;
+        }
+
         var run = new CollectionRun
         {
-            CollectionId = collection.Id,
-            Source = Platform.HuggingFace,
-            Org = org,
+            CollectionId = collectionId,
+            Source = planned.Source,
+            Kind = planned.Kind,
+            Org = planned.Org,
+            Day = day,
             StartedAt = clock.GetUtcNow().UtcDateTime,
             Status = RunStatus.Running,
         };
@@ -86,36 +124,29 @@ public sealed partial class Collector(
 
         try
         {
-            await foreach (var page in huggingFace.ListModelsAsync(org, huggingFaceOptions.Value.PageSize, cancellationToken))
-            {
-                var matched = page.Models
-                    .Select(m => (Model: m, Family: catalog.Match(Platform.HuggingFace, m.RepoId)))
-                    .Where(x => x.Family is not null && string.Equals(x.Model.RepoId.Split('/')[0], org, StringComparison.OrdinalIgnoreCase))
-                    .Select(x => (x.Model, x.Family!.Id))
-                    .ToList();
-                run.Items += await writer.WritePageAsync(Platform.HuggingFace, org, matched, day, clock.GetUtcNow().UtcDateTime, cancellationToken);
-                run.Requests += page.Requests;
-                run.Bytes += page.Bytes;
-                collection.HeartbeatAt = clock.GetUtcNow().UtcDateTime;
-                await db.SaveChangesAsync(cancellationToken);
-            }
-
-            // Only a listing that reached its last page can say what is gone.
-            await writer.MarkGoneAsync(Platform.HuggingFace, org, run.StartedAt, cancellationToken);
+            await planned.Work(run, cancellationToken);
             run.Status = RunStatus.Succeeded;
+        }
+        catch (SourceDeferredException e)
+        {
+            run.Requests += e.Requests;
+            run.Status = RunStatus.Deferred;
+            run.DeferredUntil = e.Until;
+            run.Error = e.Message;
+            Log.Deferred(logger, planned.Source, planned.Org, e.Until);
         }
         catch (SourceException e)
         {
             run.Requests += e.Requests;
             run.Status = RunStatus.Failed;
             run.Error = e.Message;
-            Log.OrgFailed(logger, e, org, e.Message);
+            Log.RunFailed(logger, e, planned.Source, planned.Org, e.Message);
         }
         catch (Exception e) when (e is DbException or DbUpdateException or InvalidOperationException && !cancellationToken.IsCancellationRequested)
         {
             run.Status = RunStatus.Failed;
-            run.Error = $"Hugging Face org '{org}': storing failed: {e.Message}";
-            Log.OrgFailed(logger, e, org, run.Error);
+            run.Error = $"{planned.Source} {planned.Kind} '{planned.Org}': storing failed: {e.Message}";
+            Log.RunFailed(logger, e, planned.Source, planned.Org, run.Error);
         }
         finally
         {
@@ -123,14 +154,124 @@ public sealed partial class Collector(
             if (run.Status == RunStatus.Running)
             {
                 run.Status = RunStatus.Failed;
-                run.Error = $"Hugging Face org '{org}': cancelled";
+                run.Error = $"{planned.Source} {planned.Kind} '{planned.Org}': cancelled";
             }
 
             await db.SaveChangesAsync(CancellationToken.None);
-            await writer.RecomputeDailyTotalsAsync(Platform.HuggingFace, day, CancellationToken.None);
+            if (planned.AfterRun is { } after)
+            {
+                await after(CancellationToken.None);
+            }
         }
 
         return run;
+    }
+
+    private IEnumerable<PlannedRun> HuggingFaceRuns(DateOnly day)
+    {
+        foreach (var org in catalog.OrgsFor(Platform.HuggingFace))
+        {
+            yield return new PlannedRun(Platform.HuggingFace, RunKinds.Models, org,
+                (run, ct) => CollectListingAsync(Platform.HuggingFace, org, huggingFace.ListModelsAsync(org, huggingFaceOptions.Value.PageSize, ct), day, run, ct),
+                ct => writer.RecomputeDailyTotalsAsync(Platform.HuggingFace, day, ct));
+        }
+
+        foreach (var family in catalog.Families.Where(f => f.Rules[Platform.HuggingFace].Count > 0))
+        {
+            yield return new PlannedRun(Platform.HuggingFace, RunKinds.Derivatives, family.Id,
+                (run, ct) => CollectDerivativesAsync(family.Id, day, run, ct));
+        }
+    }
+
+    /// <summary>An org's listing on a hub: models of the catalogue's families and their snapshots for the day.</summary>
+    public async Task CollectListingAsync(string source, string org, IAsyncEnumerable<SourcePage> pages, DateOnly day, CollectionRun run, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(pages);
+        ArgumentNullException.ThrowIfNull(run);
+        await foreach (var page in pages.WithCancellation(cancellationToken))
+        {
+            var matched = page.Models
+                .Select(m => (Model: m, Family: catalog.Match(source, m.RepoId)))
+                .Where(x => x.Family is not null && string.Equals(x.Model.RepoId.Split('/')[0], org, StringComparison.OrdinalIgnoreCase))
+                .Select(x => (x.Model, x.Family!.Id))
+                .ToList();
+            run.Items += await writer.WritePageAsync(source, org, matched, day, clock.GetUtcNow().UtcDateTime, cancellationToken);
+            run.Requests += page.Requests;
+            run.Bytes += page.Bytes;
+        }
+
+        // Only a listing that reached its last page can say what is gone.
+        await writer.MarkGoneAsync(source, org, run.StartedAt, cancellationToken);
+    }
+
+    /// <summary>
+    /// A family's derivatives: one detail request per model not yet counted today, and the lineage pages that are new
+    /// since the last pass (all of them the first time).
+    /// </summary>
+    private async Task CollectDerivativesAsync(string familyId, DateOnly day, CollectionRun run, CancellationToken cancellationToken)
+    {
+        List<(long Id, string RepoId, DateTime? Synced)> bases;
+        await using (var db = await contexts.CreateDbContextAsync(cancellationToken))
+        {
+            var counted = db.DerivativeCounts.Where(d => d.Day == day).Select(d => d.ModelId);
+            bases = [.. (await db.Models.AsNoTracking()
+                .Where(m => m.Source == Platform.HuggingFace && m.FamilyId == familyId && m.GoneSince == null && !counted.Contains(m.Id))
+                .OrderBy(m => m.Id)
+                .Select(m => new { m.Id, m.RepoId, m.LineageSyncedAt })
+                .ToListAsync(cancellationToken)).Select(m => (m.Id, m.RepoId, m.LineageSyncedAt))];
+        }
+
+        foreach (var (id, repoId, synced) in bases)
+        {
+            var count = await huggingFace.GetChildrenCountAsync(repoId, cancellationToken);
+            run.Requests += count!.Requests;
+            if (!count.Found)
+            {
+                continue;
+            }
+
+            await writer.WriteDerivativeCountAsync(id, day, clock.GetUtcNow().UtcDateTime, count, cancellationToken);
+            run.Items++;
+            if (count.Total is > 0)
+            {
+                await SyncLineageAsync(id, repoId, synced, count.Total.Value, run, cancellationToken);
+            }
+        }
+    }
+
+    private async Task SyncLineageAsync(long baseId, string baseRepoId, DateTime? synced, long hubTotal, CollectionRun run, CancellationToken cancellationToken)
+    {
+        DateTime? newestKnown;
+        int known;
+        await using (var db = await contexts.CreateDbContextAsync(cancellationToken))
+        {
+            var children = db.Derivatives.Where(d => d.BaseModelId == baseId);
+            known = await children.CountAsync(cancellationToken);
+            newestKnown = await children.MaxAsync(d => d.CreatedAt, cancellationToken);
+        }
+
+        // Nothing new since the last complete pass: the hub's count matches what is stored, so no page is owed.
+        if (synced is not null && known >= hubTotal)
+        {
+            return;
+        }
+
+        await foreach (var page in huggingFace.ListChildrenAsync(baseRepoId, huggingFaceOptions.Value.PageSize, cancellationToken))
+        {
+            run.Requests += page.Requests;
+            run.Bytes += page.Bytes;
+            await writer.WriteDerivativesAsync(baseId, baseRepoId, page.Models, clock.GetUtcNow().UtcDateTime, cancellationToken);
+
+            // Newest first: once a page reaches a child already known, the rest is known too.
+            if (synced is not null && newestKnown is { } newest && page.Models.Any(c => c.CreatedAt is { } created && created <= newest))
+            {
+                break;
+            }
+        }
+
+        await using var write = await contexts.CreateDbContextAsync(cancellationToken);
+        var now = clock.GetUtcNow().UtcDateTime;
+        await write.Models.Where(m => m.Id == baseId).ExecuteUpdateAsync(s => s.SetProperty(m => m.LineageSyncedAt, now), cancellationToken);
     }
 
     private static async Task MarkAbandonedAsync(TrackerDbContext db, DateTime now, CancellationToken cancellationToken)
@@ -145,18 +286,21 @@ public sealed partial class Collector(
             .Where(r => r.Status == RunStatus.Running && r.StartedAt < staleBefore)
             .ExecuteUpdateAsync(s => s
                 .SetProperty(r => r.Status, RunStatus.Failed)
-                .SetProperty(r => r.Error, "interrupted: the process ended before this org finished"), cancellationToken);
+                .SetProperty(r => r.Error, "interrupted: the process ended before this run finished"), cancellationToken);
     }
 
     private static partial class Log
     {
-        [LoggerMessage(1, LogLevel.Information, "Collection {CollectionId} started ({Trigger}, {Orgs} orgs)")]
-        public static partial void Started(ILogger logger, long collectionId, string trigger, int orgs);
+        [LoggerMessage(1, LogLevel.Information, "Collection {CollectionId} started ({Trigger}, {Runs} runs planned)")]
+        public static partial void Started(ILogger logger, long collectionId, string trigger, int runs);
 
-        [LoggerMessage(2, LogLevel.Information, "Collection {CollectionId} finished: {Status}, {Requests} requests, {Items} models")]
+        [LoggerMessage(2, LogLevel.Information, "Collection {CollectionId} finished: {Status}, {Requests} requests, {Items} items")]
         public static partial void Finished(ILogger logger, long collectionId, string status, int requests, int items);
 
-        [LoggerMessage(3, LogLevel.Warning, "Org {Org} failed: {Reason}")]
-        public static partial void OrgFailed(ILogger logger, Exception exception, string org, string reason);
+        [LoggerMessage(3, LogLevel.Warning, "{Source} '{Org}' failed: {Reason}")]
+        public static partial void RunFailed(ILogger logger, Exception exception, string source, string org, string reason);
+
+        [LoggerMessage(4, LogLevel.Information, "{Source} '{Org}' deferred until {Until} (rate limit)")]
+        public static partial void Deferred(ILogger logger, string source, string org, DateTime until);
     }
 }

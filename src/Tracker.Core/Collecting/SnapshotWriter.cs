@@ -89,6 +89,102 @@ public sealed class SnapshotWriter(IDbContextFactory<TrackerDbContext> contexts)
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
+    /// <summary>Upserts a base model's derivative counts for the day.</summary>
+    public async Task WriteDerivativeCountAsync(long modelId, DateOnly day, DateTime collectedAt, ChildrenCount count, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(count);
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        await db.Database.OpenConnectionAsync(cancellationToken);
+        await using var command = db.Database.GetDbConnection().CreateCommand();
+        command.CommandText = """
+            INSERT INTO "DerivativeCounts" ("ModelId", "Day", "CollectedAt", "Finetune", "Quantized", "Adapter", "Merge", "Total")
+            VALUES (@m, @day, @at, @f, @q, @a, @g, @t)
+            ON CONFLICT ("ModelId", "Day") DO UPDATE SET "CollectedAt" = excluded."CollectedAt", "Finetune" = excluded."Finetune",
+                "Quantized" = excluded."Quantized", "Adapter" = excluded."Adapter", "Merge" = excluded."Merge", "Total" = excluded."Total"
+            """;
+        Add(command, "@m", modelId);
+        Add(command, "@day", day);
+        Add(command, "@at", collectedAt);
+        Add(command, "@f", count.Finetune);
+        Add(command, "@q", count.Quantized);
+        Add(command, "@a", count.Adapter);
+        Add(command, "@g", count.Merge);
+        Add(command, "@t", count.Total);
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    /// <summary>Upserts a page of a base model's children (the model tree) in one transaction.</summary>
+    public async Task<int> WriteDerivativesAsync(long baseModelId, string baseRepoId, IReadOnlyList<HubModel> children, DateTime now, CancellationToken cancellationToken)
+    {
+        if (children.Count == 0)
+        {
+            return 0;
+        }
+
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        await db.Database.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        var connection = db.Database.GetDbConnection();
+        foreach (var chunk in children.DistinctBy(c => c.RepoId.ToLowerInvariant()).Chunk(ChunkSize))
+        {
+            await using var command = connection.CreateCommand();
+            command.Transaction = transaction.GetDbTransaction();
+            var sql = new StringBuilder("""
+                INSERT INTO "Derivatives" ("BaseModelId", "RepoId", "RepoKey", "Relation", "CreatedAt", "Downloads30d", "DownloadsAllTime", "Likes", "FirstSeenAt", "LastSeenAt")
+                VALUES
+                """);
+            Add(command, "@b", baseModelId);
+            Add(command, "@now", now);
+            for (var i = 0; i < chunk.Length; i++)
+            {
+                var c = chunk[i];
+                var p = i.ToString(CultureInfo.InvariantCulture);
+                sql.Append(i == 0 ? "\n(" : ",\n(").Append(CultureInfo.InvariantCulture, $"@b, @r{p}, @k{p}, @rel{p}, @c{p}, @d{p}, @a{p}, @l{p}, @now, @now)");
+                Add(command, "@r" + p, c.RepoId);
+                Add(command, "@k" + p, c.RepoId.ToLowerInvariant());
+                Add(command, "@rel" + p, RelationTo(c.Tags, baseRepoId));
+                Add(command, "@c" + p, c.CreatedAt);
+                Add(command, "@d" + p, c.Downloads30d);
+                Add(command, "@a" + p, c.DownloadsAllTime);
+                Add(command, "@l" + p, c.Likes);
+            }
+
+            sql.Append("""
+
+                ON CONFLICT ("BaseModelId", "RepoKey") DO UPDATE SET
+                    "RepoId" = excluded."RepoId", "Relation" = COALESCE(excluded."Relation", "Derivatives"."Relation"),
+                    "CreatedAt" = COALESCE(excluded."CreatedAt", "Derivatives"."CreatedAt"), "Downloads30d" = excluded."Downloads30d",
+                    "DownloadsAllTime" = excluded."DownloadsAllTime", "Likes" = excluded."Likes", "LastSeenAt" = excluded."LastSeenAt"
+                """);
+            command.CommandText = sql.ToString();
+            await command.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        await transaction.CommitAsync(cancellationToken);
+        return children.Count;
+    }
+
+    /// <summary>The relation a child declares to its base: the <c>base_model:{relation}:{base}</c> tag the Hub computes.</summary>
+    public static string? RelationTo(IReadOnlyList<string>? tags, string baseRepoId)
+    {
+        if (tags is null)
+        {
+            return null;
+        }
+
+        foreach (var tag in tags)
+        {
+            var parts = tag.Split(':', 3);
+            if (parts.Length == 3 && parts[0] == "base_model" && string.Equals(parts[2], baseRepoId, StringComparison.OrdinalIgnoreCase)
+                && parts[1] is Relations.Finetune or Relations.Quantized or Relations.Adapter or Relations.Merge)
+            {
+                return parts[1];
+            }
+        }
+
+        return null;
+    }
+
     private static async Task<Dictionary<string, long>> UpsertModelsAsync(
         DbConnection connection, DbTransaction tx, string source, string org, (HubModel Model, string FamilyId)[] chunk,
         DateTime now, DateOnly day, CancellationToken cancellationToken)

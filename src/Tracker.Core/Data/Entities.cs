@@ -43,6 +43,9 @@ public sealed class TrackedModel
     public long? Downloads30d { get; set; }
     public long? DownloadsAllTime { get; set; }
     public long? Likes { get; set; }
+
+    /// <summary>When the model's derivatives were last listed completely (null: the first full pass is still owed).</summary>
+    public DateTime? LineageSyncedAt { get; set; }
 }
 
 /// <summary>One model's counters on one UTC day, raw as received. Upserted on (ModelId, Day).</summary>
@@ -82,6 +85,14 @@ public sealed class CollectionRun
     public long Id { get; set; }
     public long CollectionId { get; set; }
     public required string Source { get; set; }
+
+    /// <summary>What was collected: <see cref="RunKinds"/>.</summary>
+    public string Kind { get; set; } = RunKinds.Models;
+
+    public DateOnly Day { get; set; }
+
+    /// <summary>For a deferred run: the rate limit resets then, and a later run completes the work.</summary>
+    public DateTime? DeferredUntil { get; set; }
     public required string Org { get; set; }
     public DateTime StartedAt { get; set; }
     public DateTime? FinishedAt { get; set; }
@@ -115,6 +126,13 @@ public sealed class DailyTotal
     public DateTime? LastCollectedAt { get; set; }
 }
 
+public static class RunKinds
+{
+    public const string Models = "models";
+    public const string Derivatives = "derivatives";
+    public const string Repos = "repos";
+}
+
 public static class RunStatus
 {
     public const string Running = "running";
@@ -123,4 +141,7 @@ public static class RunStatus
 
     /// <summary>Some orgs failed; the others completed.</summary>
     public const string Partial = "partial";
+
+    /// <summary>A rate limit stopped the work before its end; it resumes after the reset. Not a failure.</summary>
+    public const string Deferred = "deferred";
 }

@@ -14,6 +14,12 @@ public class TrackerDbContext(DbContextOptions options) : DbContext(options)
     public DbSet<CollectionRecord> Collections => Set<CollectionRecord>();
     public DbSet<CollectionRun> CollectionRuns => Set<CollectionRun>();
     public DbSet<DailyTotal> DailyTotals => Set<DailyTotal>();
+    public DbSet<DerivativeCount> DerivativeCounts => Set<DerivativeCount>();
+    public DbSet<Derivative> Derivatives => Set<Derivative>();
+    public DbSet<GitHubRepo> Repos => Set<GitHubRepo>();
+    public DbSet<RepoSnapshot> RepoSnapshots => Set<RepoSnapshot>();
+    public DbSet<GitHubReleaseRow> Releases => Set<GitHubReleaseRow>();
+    public DbSet<HttpCacheEntry> HttpCache => Set<HttpCacheEntry>();
 
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
     {
@@ -56,11 +62,62 @@ public class TrackerDbContext(DbContextOptions options) : DbContext(options)
         modelBuilder.Entity<CollectionRun>(e =>
         {
             e.HasIndex(r => new { r.CollectionId, r.Source, r.Org });
+            e.HasIndex(r => new { r.Source, r.Kind, r.Org, r.Day });
+            e.Property(r => r.Kind).HasMaxLength(16);
             e.HasIndex(r => r.StartedAt);
             e.Property(r => r.Source).HasMaxLength(32);
             e.Property(r => r.Org).HasMaxLength(128);
             e.Property(r => r.Status).HasMaxLength(16);
             e.HasOne<CollectionRecord>().WithMany().HasForeignKey(r => r.CollectionId).OnDelete(DeleteBehavior.Cascade);
+        });
+
+        modelBuilder.Entity<DerivativeCount>(e =>
+        {
+            e.HasKey(d => new { d.ModelId, d.Day });
+            e.HasOne<TrackedModel>().WithMany().HasForeignKey(d => d.ModelId).OnDelete(DeleteBehavior.Cascade);
+        });
+
+        modelBuilder.Entity<Derivative>(e =>
+        {
+            e.HasIndex(d => new { d.BaseModelId, d.RepoKey }).IsUnique();
+            e.HasIndex(d => new { d.BaseModelId, d.CreatedAt });
+            e.Property(d => d.RepoId).HasMaxLength(256);
+            e.Property(d => d.RepoKey).HasMaxLength(256);
+            e.Property(d => d.Relation).HasMaxLength(16);
+            e.HasOne<TrackedModel>().WithMany().HasForeignKey(d => d.BaseModelId).OnDelete(DeleteBehavior.Cascade);
+        });
+
+        modelBuilder.Entity<GitHubRepo>(e =>
+        {
+            e.HasIndex(r => r.RepoKey).IsUnique();
+            e.HasIndex(r => r.FamilyId);
+            e.Property(r => r.FullName).HasMaxLength(256);
+            e.Property(r => r.RepoKey).HasMaxLength(256);
+            e.Property(r => r.MovedTo).HasMaxLength(256);
+            e.Property(r => r.FamilyId).HasMaxLength(64);
+            e.Property(r => r.Owner).HasMaxLength(128);
+        });
+
+        modelBuilder.Entity<RepoSnapshot>(e =>
+        {
+            e.HasKey(s => new { s.RepoId, s.Day });
+            e.HasOne<GitHubRepo>().WithMany().HasForeignKey(s => s.RepoId).OnDelete(DeleteBehavior.Cascade);
+        });
+
+        modelBuilder.Entity<GitHubReleaseRow>(e =>
+        {
+            e.ToTable("Releases");
+            e.HasIndex(r => new { r.RepoId, r.GitHubReleaseId }).IsUnique();
+            e.HasIndex(r => r.PublishedAt);
+            e.Property(r => r.Tag).HasMaxLength(256);
+            e.Property(r => r.Name).HasMaxLength(512);
+            e.HasOne<GitHubRepo>().WithMany().HasForeignKey(r => r.RepoId).OnDelete(DeleteBehavior.Cascade);
+        });
+
+        modelBuilder.Entity<HttpCacheEntry>(e =>
+        {
+            e.HasKey(c => c.Key);
+            e.Property(c => c.Key).HasMaxLength(128);
         });
 
         modelBuilder.Entity<DailyTotal>(e =>

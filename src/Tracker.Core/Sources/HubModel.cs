@@ -23,7 +23,7 @@ public sealed record HubModel(
 public sealed record SourcePage(int Number, IReadOnlyList<HubModel> Models, int Requests, long Bytes);
 
 /// <summary>A source could not deliver what was asked, with a message that names the org, page and cause.</summary>
-public sealed class SourceException : Exception
+public class SourceException : Exception
 {
     public SourceException()
     {
@@ -42,3 +42,9 @@ public sealed class SourceException : Exception
     /// <summary>HTTP attempts made before the failure, retries included.</summary>
     public int Requests { get; init; }
 }
+
+/// <summary>
+/// A model's derivative counts per relation. The hub may send only a total (an integer): then the relations are
+/// unknown (null), not zero. <see cref="Found"/> is false when the model no longer exists.
+/// </summary>
+public sealed record ChildrenCount(long? Finetune, long? Quantized, long? Adapter, long? Merge, long? Total, int Requests, bool Found);

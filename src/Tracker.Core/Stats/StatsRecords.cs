@@ -7,8 +7,14 @@ public static class Metrics
     public const string Downloads30d = "downloads30d";
     public const string Likes = "likes";
     public const string Models = "models";
+    public const string Derivatives = "derivatives";
+    public const string Stars = "stars";
+    public const string Forks = "forks";
 
-    public static readonly IReadOnlyList<string> All = [DownloadsAllTime, Downloads30d, Likes, Models];
+    public static readonly IReadOnlyList<string> All = [DownloadsAllTime, Downloads30d, Likes, Models, Derivatives, Stars, Forks];
+
+    /// <summary>Metrics measured on the model hubs, which take a <c>platform</c>.</summary>
+    public static readonly IReadOnlyList<string> Hub = [DownloadsAllTime, Downloads30d, Likes, Models];
 
     /// <summary>The canonical spelling of a metric name given in any case, or null when unknown.</summary>
     public static string? Normalize(string? metric) => All.FirstOrDefault(m => string.Equals(m, metric, StringComparison.OrdinalIgnoreCase));
@@ -31,12 +37,19 @@ public static class QualityKinds
 
 public sealed record PlatformTotals(int Models, long? DownloadsAllTime, long? Downloads30d, long? Likes, DateOnly? Day, DateTime? AsOf);
 
+/// <summary>Derivatives per relation, summed over the family's base models (Hugging Face's childrenModelCount).</summary>
+public sealed record DerivativeTotals(long? Finetune, long? Quantized, long? Adapter, long? Merge, long? Total, DateOnly? Day, DateTime? AsOf);
+
+public sealed record GitHubTotals(int Repos, long? Stars, long? Forks, int Releases, DateOnly? Day, DateTime? AsOf);
+
 public sealed record FamilySummary(
     string Id,
     string Name,
     string Vendor,
     PlatformTotals Totals,
     IReadOnlyDictionary<string, PlatformTotals> ByPlatform,
+    DerivativeTotals Derivatives,
+    GitHubTotals GitHub,
     DateTime? AsOf,
     IReadOnlyList<QualityFlag> Quality);
 
@@ -61,7 +74,14 @@ public sealed record FamilyDetails(FamilySummary Summary, IReadOnlyDictionary<st
 
 public sealed record SeriesPoint(DateOnly Day, long? Value);
 
-public sealed record Series(string Family, string Metric, string? Platform, IReadOnlyList<SeriesPoint> Points, DateTime? AsOf, IReadOnlyList<QualityFlag> Quality);
+public sealed record Series(
+    string Family, string Metric, string? Platform, string? Relation, IReadOnlyList<SeriesPoint> Points, DateTime? AsOf, IReadOnlyList<QualityFlag> Quality);
+
+/// <summary>A new model on a hub or a GitHub release: the releases feed.</summary>
+public sealed record ReleaseItem(
+    string Kind, string Family, string Platform, string Repo, string? Tag, string? Name, DateTime At, bool Prerelease, long? Downloads);
+
+public sealed record ReleasePage(IReadOnlyList<ReleaseItem> Items, DateTime? AsOf);
 
 public sealed record ModelPage(IReadOnlyList<ModelRow> Items, string? NextCursor, DateTime? AsOf);
 
@@ -76,3 +96,6 @@ public sealed record CollectionInfo(
 
 /// <summary>The data-status line: the newest collection (running or not) and the newest that completed.</summary>
 public sealed record DataStatus(CollectionInfo? Latest, CollectionInfo? LastCompleted, bool HasData);
+
+/// <summary>A source's health: newest successful run, newest failed one and its error, requests made by its newest collection.</summary>
+public sealed record SourceStatus(string Source, DateTime? LastSuccess, string? LastError, DateTime? LastErrorAt, int RequestsLastRun);

@@ -23,7 +23,9 @@ public sealed class TrackerQueries(IDbContextFactory<TrackerDbContext> contexts,
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
         var latest = await LatestTotalsAsync(db, null, cancellationToken);
         var counts = await ModelCountsAsync(db, null, cancellationToken);
-        return [.. catalog.Families.Select(f => Summarize(f, latest, counts))];
+        var derivatives = await DerivativeTotalsAsync(db, null, cancellationToken);
+        var github = await GitHubTotalsAsync(db, null, cancellationToken);
+        return [.. catalog.Families.Select(f => Summarize(f, latest, counts, derivatives, github))];
     }
 
     public async Task<FamilyDetails?> GetFamilyAsync(string id, CancellationToken cancellationToken)
@@ -36,6 +38,8 @@ public sealed class TrackerQueries(IDbContextFactory<TrackerDbContext> contexts,
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
         var latest = await LatestTotalsAsync(db, family.Id, cancellationToken);
         var counts = await ModelCountsAsync(db, family.Id, cancellationToken);
+        var derivatives = await DerivativeTotalsAsync(db, family.Id, cancellationToken);
+        var github = await GitHubTotalsAsync(db, family.Id, cancellationToken);
         var top = await db.Models.AsNoTracking()
             .Where(m => m.FamilyId == family.Id && m.GoneSince == null)
             .OrderByDescending(m => m.DownloadsAllTime ?? -1).ThenBy(m => m.Id)
@@ -43,7 +47,7 @@ public sealed class TrackerQueries(IDbContextFactory<TrackerDbContext> contexts,
             .Select(ToRow)
             .ToListAsync(cancellationToken);
         var rules = family.Rules.ToDictionary(r => r.Key, r => (IReadOnlyList<string>)[.. r.Value.Select(x => x.Describe())]);
-        return new FamilyDetails(Summarize(family, latest, counts), rules, top);
+        return new FamilyDetails(Summarize(family, latest, counts, derivatives, github), rules, top);
     }
 
     /// <summary>
@@ -51,7 +55,8 @@ public sealed class TrackerQueries(IDbContextFactory<TrackerDbContext> contexts,
     /// collection is a null point and a gap flag, never an interpolated value. <c>models</c> is rebuilt from creation
     /// dates back to the family's first model.
     /// </summary>
-    public async Task<Series?> GetSeriesAsync(string familyId, string metric, string? platform, DateOnly? from, DateOnly? to, CancellationToken cancellationToken)
+    public async Task<Series?> GetSeriesAsync(
+        string familyId, string metric, string? platform, DateOnly? from, DateOnly? to, CancellationToken cancellationToken, string? relation = null)
     {
         if (catalog.Find(familyId) is not { } family)
         {
@@ -60,9 +65,35 @@ public sealed class TrackerQueries(IDbContextFactory<TrackerDbContext> contexts,
 
         var canonical = Metrics.Normalize(metric) ?? throw new ArgumentException($"unknown metric '{metric}'", nameof(metric));
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
-        return canonical == Metrics.Models
-            ? await ModelCountSeriesAsync(db, family.Id, platform, from, to, cancellationToken)
-            : await CounterSeriesAsync(db, family.Id, canonical, platform, from, to, cancellationToken);
+        return canonical switch
+        {
+            Metrics.Models => await ModelCountSeriesAsync(db, family.Id, platform, from, to, cancellationToken),
+            Metrics.Derivatives => await DerivativeSeriesAsync(db, family.Id, relation, from, to, cancellationToken),
+            Metrics.Stars or Metrics.Forks => await RepoSeriesAsync(db, family.Id, canonical, from, to, cancellationToken),
+            _ => await CounterSeriesAsync(db, family.Id, canonical, platform, from, to, cancellationToken),
+        };
+    }
+
+    /// <summary>New models on either hub and GitHub releases, newest first.</summary>
+    public async Task<ReleasePage> GetReleasesAsync(string? familyId, DateOnly? from, DateOnly? to, int limit, CancellationToken cancellationToken)
+    {
+        var start = from?.ToDateTime(TimeOnly.MinValue, DateTimeKind.Utc) ?? DateTime.MinValue;
+        var end = to?.AddDays(1).ToDateTime(TimeOnly.MinValue, DateTimeKind.Utc) ?? DateTime.MaxValue;
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        var models = await db.Models.AsNoTracking()
+            .Where(m => m.CreatedAt != null && m.CreatedAt >= start && m.CreatedAt < end && (familyId == null || m.FamilyId == familyId))
+            .OrderByDescending(m => m.CreatedAt).Take(limit)
+            .Select(m => new ReleaseItem("model", m.FamilyId, m.Source, m.RepoId, null, null, m.CreatedAt!.Value, false, m.DownloadsAllTime))
+            .ToListAsync(cancellationToken);
+        var releases = await (from r in db.Releases.AsNoTracking()
+                              join repo in db.Repos.AsNoTracking() on r.RepoId equals repo.Id
+                              where r.PublishedAt != null && r.PublishedAt >= start && r.PublishedAt < end && (familyId == null || repo.FamilyId == familyId)
+                              orderby r.PublishedAt descending
+                              select new ReleaseItem("release", repo.FamilyId, Platform.GitHub, repo.FullName, r.Tag, r.Name, r.PublishedAt!.Value, r.Prerelease, r.AssetDownloads))
+            .Take(limit).ToListAsync(cancellationToken);
+        var items = models.Concat(releases).OrderByDescending(i => i.At).ThenBy(i => i.Repo, StringComparer.Ordinal).Take(limit).ToList();
+        var asOf = await db.Collections.AsNoTracking().Where(c => c.FinishedAt != null).MaxAsync(c => c.FinishedAt, cancellationToken);
+        return new ReleasePage(items, asOf);
     }
 
     public async Task<ModelPage> GetModelsAsync(string? familyId, string sort, int limit, string? cursor, CancellationToken cancellationToken)
@@ -124,7 +155,7 @@ public sealed class TrackerQueries(IDbContextFactory<TrackerDbContext> contexts,
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
         var latest = await db.Collections.AsNoTracking().OrderByDescending(c => c.Id).FirstOrDefaultAsync(cancellationToken);
         var completed = await db.Collections.AsNoTracking()
-            .Where(c => c.Status == RunStatus.Succeeded || c.Status == RunStatus.Partial)
+            .Where(c => c.Status == RunStatus.Succeeded || c.Status == RunStatus.Partial || c.Status == RunStatus.Deferred)
             .OrderByDescending(c => c.Id).FirstOrDefaultAsync(cancellationToken);
         var hasData = await db.Snapshots.AnyAsync(cancellationToken);
         return new DataStatus(
@@ -133,12 +164,30 @@ public sealed class TrackerQueries(IDbContextFactory<TrackerDbContext> contexts,
             hasData);
     }
 
+    public async Task<IReadOnlyList<SourceStatus>> GetSourceStatusAsync(CancellationToken cancellationToken)
+    {
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        var result = new List<SourceStatus>();
+        foreach (var source in new[] { Platform.HuggingFace, Platform.ModelScope, Platform.GitHub })
+        {
+            var runs = db.CollectionRuns.AsNoTracking().Where(r => r.Source == source);
+            var success = await runs.Where(r => r.Status == RunStatus.Succeeded).MaxAsync(r => r.FinishedAt, cancellationToken);
+            var error = await runs.Where(r => r.Status == RunStatus.Failed || r.Status == RunStatus.Deferred)
+                .OrderByDescending(r => r.Id).Select(r => new { r.Error, r.FinishedAt }).FirstOrDefaultAsync(cancellationToken);
+            var lastCollection = await runs.MaxAsync(r => (long?)r.CollectionId, cancellationToken);
+            var requests = lastCollection is null ? 0 : await runs.Where(r => r.CollectionId == lastCollection).SumAsync(r => r.Requests, cancellationToken);
+            result.Add(new SourceStatus(source, success, error?.Error, error?.FinishedAt, requests));
+        }
+
+        return result;
+    }
+
     /// <summary>When the newest collection that reached its end (fully or partly) started; null before the first.</summary>
     public async Task<DateTime?> LastCompletedCollectionAsync(CancellationToken cancellationToken)
     {
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
         return await db.Collections.AsNoTracking()
-            .Where(c => c.Status == RunStatus.Succeeded || c.Status == RunStatus.Partial)
+            .Where(c => c.Status == RunStatus.Succeeded || c.Status == RunStatus.Partial || c.Status == RunStatus.Deferred)
             .OrderByDescending(c => c.StartedAt)
             .Select(c => (DateTime?)c.StartedAt)
             .FirstOrDefaultAsync(cancellationToken);
@@ -166,17 +215,74 @@ public sealed class TrackerQueries(IDbContextFactory<TrackerDbContext> contexts,
             .ToListAsync(cancellationToken);
     }
 
+    /// <summary>Models not gone, per family and platform, plus per family across both hubs counted once by name.</summary>
     private static async Task<Dictionary<(string Family, string Source), int>> ModelCountsAsync(TrackerDbContext db, string? familyId, CancellationToken cancellationToken)
     {
         var rows = await db.Models.AsNoTracking()
             .Where(m => m.GoneSince == null && (familyId == null || m.FamilyId == familyId))
-            .GroupBy(m => new { m.FamilyId, m.Source })
-            .Select(g => new { g.Key.FamilyId, g.Key.Source, Count = g.Count() })
+            .Select(m => new { m.FamilyId, m.Source, m.RepoKey })
             .ToListAsync(cancellationToken);
-        return rows.ToDictionary(r => (r.FamilyId, r.Source), r => r.Count);
+        var counts = rows.GroupBy(r => (r.FamilyId, r.Source)).ToDictionary(g => g.Key, g => g.Count());
+        foreach (var family in rows.GroupBy(r => r.FamilyId))
+        {
+            counts[(family.Key, AcrossHubs)] = family.Select(r => NameOf(r.RepoKey)).Distinct(StringComparer.Ordinal).Count();
+        }
+
+        return counts;
     }
 
-    private static FamilySummary Summarize(Family family, List<DailyTotal> latest, Dictionary<(string Family, string Source), int> counts)
+    /// <summary>The key under which a family's distinct model count across both hubs is kept.</summary>
+    private const string AcrossHubs = "*";
+
+    /// <summary>
+    /// A model published on both hubs is one model: the same repository name (without its owner, which differs between
+    /// hubs for some vendors), compared case-insensitively.
+    /// </summary>
+    private static string NameOf(string repoKey) => repoKey[(repoKey.IndexOf('/', StringComparison.Ordinal) + 1)..];
+
+    private static async Task<Dictionary<string, DerivativeTotals>> DerivativeTotalsAsync(TrackerDbContext db, string? familyId, CancellationToken cancellationToken)
+    {
+        var counts = from d in db.DerivativeCounts.AsNoTracking()
+                     join m in db.Models.AsNoTracking() on d.ModelId equals m.Id
+                     where familyId == null || m.FamilyId == familyId
+                     select new { m.FamilyId, d.Day, d.Finetune, d.Quantized, d.Adapter, d.Merge, d.Total, d.CollectedAt };
+        var latestDays = await counts.GroupBy(c => c.FamilyId).Select(g => new { Family = g.Key, Day = g.Max(c => c.Day) }).ToListAsync(cancellationToken);
+        var result = new Dictionary<string, DerivativeTotals>();
+        foreach (var latest in latestDays)
+        {
+            var rows = await counts.Where(c => c.FamilyId == latest.Family && c.Day == latest.Day).ToListAsync(cancellationToken);
+            result[latest.Family] = new DerivativeTotals(
+                SumKnown(rows.Select(r => r.Finetune)), SumKnown(rows.Select(r => r.Quantized)), SumKnown(rows.Select(r => r.Adapter)),
+                SumKnown(rows.Select(r => r.Merge)), SumKnown(rows.Select(r => r.Total)), latest.Day, rows.Max(r => (DateTime?)r.CollectedAt));
+        }
+
+        return result;
+    }
+
+    private static async Task<Dictionary<string, GitHubTotals>> GitHubTotalsAsync(TrackerDbContext db, string? familyId, CancellationToken cancellationToken)
+    {
+        var repos = await db.Repos.AsNoTracking()
+            .Where(r => r.GoneSince == null && (familyId == null || r.FamilyId == familyId))
+            .Select(r => new { r.Id, r.FamilyId, r.Stars, r.Forks, r.LatestDay })
+            .ToListAsync(cancellationToken);
+        var releases = await (from r in db.Releases.AsNoTracking()
+                              join repo in db.Repos.AsNoTracking() on r.RepoId equals repo.Id
+                              where repo.GoneSince == null && (familyId == null || repo.FamilyId == familyId)
+                              group r by repo.FamilyId into g
+                              select new { Family = g.Key, Count = g.Count() }).ToListAsync(cancellationToken);
+        var asOf = await db.RepoSnapshots.AsNoTracking().MaxAsync(s => (DateTime?)s.CollectedAt, cancellationToken);
+        return repos.GroupBy(r => r.FamilyId).ToDictionary(g => g.Key, g => new GitHubTotals(
+            g.Count(),
+            SumKnown(g.Select(r => (long?)r.Stars)),
+            SumKnown(g.Select(r => (long?)r.Forks)),
+            releases.FirstOrDefault(x => x.Family == g.Key)?.Count ?? 0,
+            g.Max(r => r.LatestDay),
+            asOf));
+    }
+
+    private static FamilySummary Summarize(
+        Family family, List<DailyTotal> latest, Dictionary<(string Family, string Source), int> counts,
+        Dictionary<string, DerivativeTotals> derivatives, Dictionary<string, GitHubTotals> github)
     {
         var byPlatform = new Dictionary<string, PlatformTotals>();
         var quality = new List<QualityFlag>();
@@ -205,13 +311,16 @@ public sealed class TrackerQueries(IDbContextFactory<TrackerDbContext> contexts,
 
         var platforms = byPlatform.Values.ToList();
         var totals = new PlatformTotals(
-            platforms.Sum(p => p.Models),
+            counts.GetValueOrDefault((family.Id, AcrossHubs)),
             SumKnown(platforms.Select(p => p.DownloadsAllTime)),
             SumKnown(platforms.Select(p => p.Downloads30d)),
             SumKnown(platforms.Select(p => p.Likes)),
             platforms.Max(p => p.Day),
             platforms.Max(p => p.AsOf));
-        return new FamilySummary(family.Id, family.Name, family.Vendor, totals, byPlatform, totals.AsOf, quality);
+        var familyDerivatives = derivatives.GetValueOrDefault(family.Id) ?? new DerivativeTotals(null, null, null, null, null, null, null);
+        var familyGitHub = github.GetValueOrDefault(family.Id) ?? new GitHubTotals(0, null, null, 0, null, null);
+        DateTime?[] times = [totals.AsOf, familyDerivatives.AsOf, familyGitHub.AsOf];
+        return new FamilySummary(family.Id, family.Name, family.Vendor, totals, byPlatform, familyDerivatives, familyGitHub, times.Max(), quality);
     }
 
     private static async Task<Series> CounterSeriesAsync(
@@ -221,7 +330,7 @@ public sealed class TrackerQueries(IDbContextFactory<TrackerDbContext> contexts,
         var bounds = await rows.GroupBy(_ => 1).Select(g => new { First = g.Min(t => t.Day), Last = g.Max(t => t.Day) }).FirstOrDefaultAsync(cancellationToken);
         if (bounds is null)
         {
-            return new Series(familyId, metric, platform, [], null,
+            return new Series(familyId, metric, platform, null, [], null,
                 [new QualityFlag(QualityKinds.NoData, "No snapshot has been collected yet: download and like series start at the first collection.")]);
         }
 
@@ -268,19 +377,28 @@ public sealed class TrackerQueries(IDbContextFactory<TrackerDbContext> contexts,
             quality.Add(Gap(open, end));
         }
 
-        return new Series(familyId, metric, platform, points, inRange.Max(r => r.LastCollectedAt), quality);
+        return new Series(familyId, metric, platform, null, points, inRange.Max(r => r.LastCollectedAt), quality);
     }
 
     private async Task<Series> ModelCountSeriesAsync(
         TrackerDbContext db, string familyId, string? platform, DateOnly? from, DateOnly? to, CancellationToken cancellationToken)
     {
-        var models = await db.Models.AsNoTracking()
+        var copies = await db.Models.AsNoTracking()
             .Where(m => m.FamilyId == familyId && (platform == null || m.Source == platform))
-            .Select(m => new { m.CreatedAt, m.FirstSeenAt, m.GoneSince, m.LastSeenAt })
+            .Select(m => new { m.RepoKey, m.CreatedAt, m.FirstSeenAt, m.GoneSince, m.LastSeenAt })
             .ToListAsync(cancellationToken);
+
+        // One model per name across both hubs: born with its earliest copy, gone when its last copy is.
+        var models = copies.GroupBy(c => NameOf(c.RepoKey)).Select(g => new
+        {
+            CreatedAt = g.Min(c => c.CreatedAt),
+            FirstSeenAt = g.Min(c => c.FirstSeenAt),
+            GoneSince = g.All(c => c.GoneSince is not null) ? g.Max(c => c.GoneSince) : null,
+            LastSeenAt = g.Max(c => c.LastSeenAt),
+        }).ToList();
         if (models.Count == 0)
         {
-            return new Series(familyId, Metrics.Models, platform, [], null,
+            return new Series(familyId, Metrics.Models, platform, null, [], null,
                 [new QualityFlag(QualityKinds.NoData, "No model of this family has been collected yet.")]);
         }
 
@@ -312,7 +430,101 @@ public sealed class TrackerQueries(IDbContextFactory<TrackerDbContext> contexts,
                 $"{unknown} model(s) have no known creation date and are counted from the day Tracker first saw them."));
         }
 
-        return new Series(familyId, Metrics.Models, platform, points, models.Max(m => m.LastSeenAt), quality);
+        return new Series(familyId, Metrics.Models, platform, null, points, models.Max(m => m.LastSeenAt), quality);
+    }
+
+    /// <summary>
+    /// Derivatives of the family's models that existed on each day, rebuilt from the children's creation dates (each child
+    /// once per family, however many of its bases belong to it).
+    /// </summary>
+    private async Task<Series> DerivativeSeriesAsync(TrackerDbContext db, string familyId, string? relation, DateOnly? from, DateOnly? to, CancellationToken cancellationToken)
+    {
+        var children = await (from d in db.Derivatives.AsNoTracking()
+                              join m in db.Models.AsNoTracking() on d.BaseModelId equals m.Id
+                              where m.FamilyId == familyId && (relation == null || d.Relation == relation)
+                              select new { d.RepoKey, d.CreatedAt, d.FirstSeenAt, d.LastSeenAt }).ToListAsync(cancellationToken);
+        if (children.Count == 0)
+        {
+            return new Series(familyId, Metrics.Derivatives, Platform.HuggingFace, relation, [], null,
+                [new QualityFlag(QualityKinds.NoData, "No derivative of this family has been listed yet.")]);
+        }
+
+        var born = children.GroupBy(c => c.RepoKey)
+            .Select(g => DateOnly.FromDateTime(g.Min(c => c.CreatedAt ?? c.FirstSeenAt)))
+            .GroupBy(d => d).ToDictionary(g => g.Key, g => g.Count());
+        var today = DateOnly.FromDateTime(clock.GetUtcNow().UtcDateTime);
+        var first = born.Keys.Min();
+        var start = from is { } f && f > first ? f : first;
+        var end = to ?? today;
+        long count = born.Where(b => b.Key < start).Sum(b => b.Value);
+        var points = new List<SeriesPoint>();
+        for (var day = start; day <= end; day = day.AddDays(1))
+        {
+            count += born.GetValueOrDefault(day);
+            points.Add(new SeriesPoint(day, count));
+        }
+
+        var quality = new List<QualityFlag>
+        {
+            new(QualityKinds.Partial, "Rebuilt from the children's creation dates: derivatives deleted before Tracker listed them are missing, and only direct children are counted."),
+        };
+        var unknown = children.Count(c => c.CreatedAt is null);
+        if (unknown > 0)
+        {
+            quality.Add(new QualityFlag(QualityKinds.UnknownCreationDate, $"{unknown} derivative(s) have no known creation date and count from the day Tracker first saw them."));
+        }
+
+        return new Series(familyId, Metrics.Derivatives, Platform.HuggingFace, relation, points, children.Max(c => c.LastSeenAt), quality);
+    }
+
+    /// <summary>Stars or forks over the family's repositories per day, from Tracker's daily repository snapshots.</summary>
+    private static async Task<Series> RepoSeriesAsync(TrackerDbContext db, string familyId, string metric, DateOnly? from, DateOnly? to, CancellationToken cancellationToken)
+    {
+        var rows = await (from s in db.RepoSnapshots.AsNoTracking()
+                          join r in db.Repos.AsNoTracking() on s.RepoId equals r.Id
+                          where r.FamilyId == familyId
+                          group s by s.Day into g
+                          select new { Day = g.Key, Stars = g.Sum(x => (long)x.Stars), Forks = g.Sum(x => (long)x.Forks), At = g.Max(x => x.CollectedAt) })
+            .ToListAsync(cancellationToken);
+        if (rows.Count == 0)
+        {
+            return new Series(familyId, metric, Platform.GitHub, null, [], null,
+                [new QualityFlag(QualityKinds.NoData, "No GitHub snapshot has been collected yet.")]);
+        }
+
+        var byDay = rows.ToDictionary(r => r.Day);
+        var first = rows.Min(r => r.Day);
+        var last = rows.Max(r => r.Day);
+        var start = from is { } f && f > first ? f : first;
+        var end = to is { } t && t < last ? t : last;
+        var points = new List<SeriesPoint>();
+        var quality = new List<QualityFlag>();
+        DateOnly? gapStart = null;
+        for (var day = start; day <= end; day = day.AddDays(1))
+        {
+            if (byDay.TryGetValue(day, out var row))
+            {
+                if (gapStart is { } g)
+                {
+                    quality.Add(Gap(g, day.AddDays(-1)));
+                    gapStart = null;
+                }
+
+                points.Add(new SeriesPoint(day, metric == Metrics.Stars ? row.Stars : row.Forks));
+            }
+            else
+            {
+                gapStart ??= day;
+                points.Add(new SeriesPoint(day, null));
+            }
+        }
+
+        if (gapStart is { } open)
+        {
+            quality.Add(Gap(open, end));
+        }
+
+        return new Series(familyId, metric, Platform.GitHub, null, points, rows.Max(r => r.At), quality);
     }
 
     private static async Task<List<(TrackedModel Model, long Id)>> PageAsync<TKey>(

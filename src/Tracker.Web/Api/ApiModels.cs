@@ -10,21 +10,33 @@ public sealed record TotalsDto(int Models, long? DownloadsAllTime, long? Downloa
     public static TotalsDto From(PlatformTotals t) => new(t.Models, t.DownloadsAllTime, t.Downloads30d, t.Likes, t.AsOf);
 }
 
-public sealed record FamilyDto(
-    string Id, string Name, string Vendor, TotalsDto Totals, IReadOnlyDictionary<string, TotalsDto> ByPlatform, DateTime? AsOf, IReadOnlyList<QualityFlag> Quality)
+public sealed record DerivativesDto(long? Finetune, long? Quantized, long? Adapter, long? Merge, long? Total, DateTime? AsOf)
 {
-    public static FamilyDto From(FamilySummary f) =>
-        new(f.Id, f.Name, f.Vendor, TotalsDto.From(f.Totals), f.ByPlatform.ToDictionary(p => p.Key, p => TotalsDto.From(p.Value)), f.AsOf, f.Quality);
+    public static DerivativesDto From(DerivativeTotals d) => new(d.Finetune, d.Quantized, d.Adapter, d.Merge, d.Total, d.AsOf);
+}
+
+public sealed record GitHubDto(int Repos, long? Stars, long? Forks, int Releases, DateTime? AsOf)
+{
+    public static GitHubDto From(GitHubTotals g) => new(g.Repos, g.Stars, g.Forks, g.Releases, g.AsOf);
+}
+
+public sealed record FamilyDto(
+    string Id, string Name, string Vendor, TotalsDto Totals, IReadOnlyDictionary<string, TotalsDto> ByPlatform, DerivativesDto Derivatives, GitHubDto GitHub,
+    DateTime? AsOf, IReadOnlyList<QualityFlag> Quality)
+{
+    public static FamilyDto From(FamilySummary f) => new(
+        f.Id, f.Name, f.Vendor, TotalsDto.From(f.Totals), f.ByPlatform.ToDictionary(p => p.Key, p => TotalsDto.From(p.Value)),
+        DerivativesDto.From(f.Derivatives), GitHubDto.From(f.GitHub), f.AsOf, f.Quality);
 }
 
 public sealed record FamilyDetailsDto(
-    string Id, string Name, string Vendor, TotalsDto Totals, IReadOnlyDictionary<string, TotalsDto> ByPlatform, DateTime? AsOf, IReadOnlyList<QualityFlag> Quality,
-    IReadOnlyDictionary<string, IReadOnlyList<string>> Rules, IReadOnlyList<ModelDto> TopModels)
+    string Id, string Name, string Vendor, TotalsDto Totals, IReadOnlyDictionary<string, TotalsDto> ByPlatform, DerivativesDto Derivatives, GitHubDto GitHub,
+    DateTime? AsOf, IReadOnlyList<QualityFlag> Quality, IReadOnlyDictionary<string, IReadOnlyList<string>> Rules, IReadOnlyList<ModelDto> TopModels)
 {
     public static FamilyDetailsDto From(FamilyDetails d)
     {
         var f = FamilyDto.From(d.Summary);
-        return new(f.Id, f.Name, f.Vendor, f.Totals, f.ByPlatform, f.AsOf, f.Quality, d.Rules, [.. d.TopModels.Select(ModelDto.From)]);
+        return new(f.Id, f.Name, f.Vendor, f.Totals, f.ByPlatform, f.Derivatives, f.GitHub, f.AsOf, f.Quality, d.Rules, [.. d.TopModels.Select(ModelDto.From)]);
     }
 }
 
@@ -41,9 +53,16 @@ public sealed record ModelPageDto(IReadOnlyList<ModelDto> Items, string? NextCur
 
 public sealed record ModelHistoryDto(ModelDto Model, IReadOnlyList<SnapshotRow> Snapshots, DateTime? AsOf);
 
-public sealed record SeriesDto(string Family, string Metric, string? Platform, IReadOnlyList<SeriesPoint> Points, DateTime? AsOf, IReadOnlyList<QualityFlag> Quality)
+public sealed record SeriesDto(
+    string Family, string Metric, string? Platform, string? Relation, IReadOnlyList<SeriesPoint> Points, DateTime? AsOf, IReadOnlyList<QualityFlag> Quality)
 {
-    public static SeriesDto From(Series s) => new(s.Family, s.Metric, s.Platform, s.Points, s.AsOf, s.Quality);
+    public static SeriesDto From(Series s) => new(s.Family, s.Metric, s.Platform, s.Relation, s.Points, s.AsOf, s.Quality);
 }
 
-public sealed record StatusDto(CollectionInfo? Latest, CollectionInfo? LastCompleted, bool HasData, DateTime? NextRun, DateTime? AsOf);
+public sealed record ReleasesDto(IReadOnlyList<ReleaseItem> Items, DateTime? AsOf);
+
+/// <summary>One source in the status: its newest success and error, requests in its last run.</summary>
+public sealed record SourceStatusDto(string Source, DateTime? LastSuccess, string? LastError, DateTime? LastErrorAt, int RequestsLastRun, DateTime? NextRun);
+
+public sealed record StatusDto(
+    IReadOnlyList<SourceStatusDto> Sources, CollectionInfo? Latest, CollectionInfo? LastCompleted, bool HasData, DateTime? NextRun, DateTime? AsOf);

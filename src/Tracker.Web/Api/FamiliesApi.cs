@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using Tracker.Core.Catalog;
+using Tracker.Core.Collecting;
 using Tracker.Core.Stats;
 
 namespace Tracker.Web.Api;
@@ -15,7 +16,8 @@ internal static class FamiliesApi
         api.MapGet("/{id}", GetFamily).WithName("GetFamily")
             .WithSummary("One family: totals, catalogue rules and its ten most downloaded models.");
         api.MapGet("/{id}/series", GetSeries).WithName("GetFamilySeries")
-            .WithSummary("A family's daily series. metric = downloadsAllTime | downloads30d | likes | models; from/to = YYYY-MM-DD.");
+            .WithSummary("A family's daily series. metric = downloadsAllTime | downloads30d | likes | models | derivatives | stars | forks; "
+                + "platform = huggingface | modelscope (hub metrics; none = both hubs); relation = finetune | quantized | adapter | merge (derivatives); from/to = YYYY-MM-DD.");
 
         return api;
     }
@@ -32,7 +34,7 @@ internal static class FamiliesApi
             : UnknownFamily(id, queries);
 
     private static async Task<Results<Ok<SeriesDto>, ProblemHttpResult, ValidationProblem>> GetSeries(
-        string id, string? metric, string? platform, string? from, string? to, TrackerQueries queries, CancellationToken cancellationToken)
+        string id, string? metric, string? platform, string? relation, string? from, string? to, TrackerQueries queries, CancellationToken cancellationToken)
     {
         var canonical = Metrics.Normalize(metric ?? Metrics.DownloadsAllTime);
         if (canonical is null)
@@ -43,6 +45,16 @@ internal static class FamiliesApi
         if (platform is not null && !Platform.Hubs.Contains(platform))
         {
             return ApiErrors.BadParameter("platform", $"'{platform}' is not a platform; use one of {string.Join(", ", Platform.Hubs)}");
+        }
+
+        if (platform is not null && !Metrics.Hub.Contains(canonical))
+        {
+            return ApiErrors.BadParameter("platform", $"metric '{canonical}' has no platform split; platform applies to {string.Join(", ", Metrics.Hub)}");
+        }
+
+        if (relation is not null && (canonical != Metrics.Derivatives || !Relations.All.Contains(relation)))
+        {
+            return ApiErrors.BadParameter("relation", $"relation applies to metric=derivatives and is one of {string.Join(", ", Relations.All)}");
         }
 
         if (!ApiParameters.TryParseDay(from, out var fromDay, out var fromError))
@@ -60,7 +72,7 @@ internal static class FamiliesApi
             return ApiErrors.BadParameter("from", $"from ({from}) is after to ({to})");
         }
 
-        return await queries.GetSeriesAsync(id, canonical, platform, fromDay, toDay, cancellationToken) is { } series
+        return await queries.GetSeriesAsync(id, canonical, platform, fromDay, toDay, cancellationToken, relation) is { } series
             ? TypedResults.Ok(SeriesDto.From(series))
             : UnknownFamily(id, queries);
     }

@@ -19,7 +19,10 @@ internal static class StatusApi
     private static async Task<Ok<StatusDto>> GetStatus(TrackerQueries queries, JobStorage storage, CancellationToken cancellationToken)
     {
         var status = await queries.GetStatusAsync(cancellationToken);
-        return TypedResults.Ok(new StatusDto(status.Latest, status.LastCompleted, status.HasData, NextRun(storage), status.LastCompleted?.FinishedAt));
+        var next = NextRun(storage);
+        var sources = (await queries.GetSourceStatusAsync(cancellationToken))
+            .Select(s => new SourceStatusDto(s.Source, s.LastSuccess, s.LastError, s.LastErrorAt, s.RequestsLastRun, next)).ToList();
+        return TypedResults.Ok(new StatusDto(sources, status.Latest, status.LastCompleted, status.HasData, next, status.LastCompleted?.FinishedAt));
     }
 
     internal static DateTime? NextRun(JobStorage storage)

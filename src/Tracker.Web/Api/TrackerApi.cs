@@ -6,6 +6,7 @@ internal static class TrackerApi
     {
         app.MapFamiliesApi();
         app.MapModelsApi();
+        app.MapReleasesApi();
         app.MapStatusApi();
         app.MapOpenApi();
         return app;

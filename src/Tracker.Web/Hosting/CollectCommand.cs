@@ -47,6 +47,14 @@ internal static class CollectCommand
                 return 0;
             }
 
+            if (result.Status == RunStatus.Deferred)
+            {
+                // Not a failure: a rate limit was spent; running collect again after the reset completes the day.
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"collection {result.CollectionId} deferred part of its work until {result.ResumeAt:O}; run collect again after that to complete it"));
+                return 0;
+            }
+
             await Console.Error.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"collection {result.CollectionId} {result.Status}:"));
             foreach (var run in result.Runs.Where(r => r.Error is not null))
             {

@@ -26,9 +26,15 @@ public sealed class CollectionTests
 
         public TrackerDbContext Db() => Host.Services.GetRequiredService<IDbContextFactory<TrackerDbContext>>().CreateDbContext();
 
-        public static async Task<Rig> StartAsync(string provider, List<FakeModel> models, Dictionary<string, string?>? settings = null)
+        public static async Task<Rig> StartAsync(
+            string provider, List<FakeModel> models, Dictionary<string, string?>? settings = null, Dictionary<string, List<FakeChild>>? children = null)
         {
             var hub = await FakeHuggingFaceHub.StartAsync(models);
+            foreach (var (id, list) in children ?? [])
+            {
+                hub.Children[id] = list;
+            }
+
             var database = await TestDatabase.CreateAsync(provider);
             var clock = new ShiftedTimeProvider();
             clock.SetDay(new DateOnly(2026, 11, 20));
@@ -54,7 +60,8 @@ public sealed class CollectionTests
         var result = await rig.Collector.RunAsync("test", CancellationToken.None);
 
         Assert.Equal(RunStatus.Succeeded, result.Status);
-        Assert.Equal(6, result.Runs.Count);
+        Assert.Equal(6, result.Runs.Count(r => r.Kind == RunKinds.Models));
+        Assert.Equal(4, result.Runs.Count(r => r.Kind == RunKinds.Derivatives));
         var families = await rig.Queries.GetFamiliesAsync(CancellationToken.None);
         foreach (var id in Families)
         {
@@ -264,8 +271,9 @@ public sealed class CollectionTests
                 cursor = page.NextCursor;
                 if (!added)
                 {
-                    // A model added mid-walk must not shift or repeat the rows already paged.
+                    // A model added mid-walk (by the next day's collection) must not shift or repeat the rows already paged.
                     rig.Hub.SetModels([.. models, new FakeModel($"Qwen/Late-{sort}", "qwen", DateTime.UtcNow, 1, 1, 1)]);
+                    rig.Clock.Offset += TimeSpan.FromDays(1);
                     await rig.Collector.RunAsync("test", CancellationToken.None);
                     added = true;
                 }
@@ -275,5 +283,156 @@ public sealed class CollectionTests
             Assert.Equal(seen.Count, seen.Distinct().Count());
             Assert.Superset(models.Where(m => m.Family is not null).Select(m => m.Id).ToHashSet(), seen.ToHashSet());
         }
+    }
+
+    [Theory]
+    [MemberData(nameof(Providers.Both), MemberType = typeof(Providers))]
+    public async Task Derivative_Totals_Per_Relation_Equal_The_Children_Counts(string provider)
+    {
+        var models = Ecosystem.Generate(seed: 21, perFamily: 8);
+        var tree = Ecosystem.GenerateChildren(models, seed: 21);
+        await using var rig = await Rig.StartAsync(provider, models, children: tree);
+
+        var result = await rig.Collector.RunAsync("test", CancellationToken.None);
+
+        Assert.Equal(RunStatus.Succeeded, result.Status);
+        var families = await rig.Queries.GetFamiliesAsync(CancellationToken.None);
+        foreach (var id in Families)
+        {
+            var expected = Ecosystem.ChildrenBy(models, tree, id);
+            var got = families.Single(f => f.Id == id).Derivatives;
+            Assert.Equal(expected["finetune"], got.Finetune);
+            Assert.Equal(expected["quantized"], got.Quantized);
+            Assert.Equal(expected["adapter"], got.Adapter);
+            Assert.Equal(expected["merge"], got.Merge);
+            Assert.Equal(expected.Values.Sum(), got.Total);
+        }
+
+        // The model tree is stored child by child, with the relation from the child's base_model tag.
+        await using var db = rig.Db();
+        Assert.Equal(tree.Values.Sum(c => c.Count), await db.Derivatives.CountAsync());
+        Assert.Equal(tree.Values.SelectMany(c => c).Count(c => c.Relation == "merge"), await db.Derivatives.CountAsync(d => d.Relation == "merge"));
+    }
+
+    [Theory]
+    [MemberData(nameof(Providers.Both), MemberType = typeof(Providers))]
+    public async Task A_Bare_Integer_Children_Count_Is_A_Total_With_Unknown_Relations(string provider)
+    {
+        var models = Ecosystem.Generate(seed: 22, perFamily: 5);
+        var tree = Ecosystem.GenerateChildren(models, seed: 22);
+        await using var rig = await Rig.StartAsync(provider, models, children: tree);
+        rig.Hub.ChildrenCountAsObject = false;
+
+        await rig.Collector.RunAsync("test", CancellationToken.None);
+
+        var qwen = (await rig.Queries.GetFamiliesAsync(CancellationToken.None)).Single(f => f.Id == "qwen").Derivatives;
+        Assert.Equal(Ecosystem.ChildrenBy(models, tree, "qwen").Values.Sum(), qwen.Total);
+        Assert.Null(qwen.Finetune);
+        Assert.Null(qwen.Quantized);
+    }
+
+    [Theory]
+    [MemberData(nameof(Providers.Both), MemberType = typeof(Providers))]
+    public async Task Derivative_Count_On_A_Past_Day_Equals_The_Children_Created_By_Then(string provider)
+    {
+        var models = Ecosystem.Generate(seed: 23, perFamily: 10);
+        var tree = Ecosystem.GenerateChildren(models, seed: 23, average: 10);
+        await using var rig = await Rig.StartAsync(provider, models, children: tree);
+        await rig.Collector.RunAsync("test", CancellationToken.None);
+
+        foreach (var relation in new string?[] { null, "quantized" })
+        {
+            var series = await rig.Queries.GetSeriesAsync("deepseek", Metrics.Derivatives, null, null, new DateOnly(2026, 11, 20), CancellationToken.None, relation);
+            foreach (var day in new[] { new DateOnly(2024, 12, 31), new DateOnly(2025, 9, 30) })
+            {
+                var expected = Ecosystem.ChildrenBy(models, tree, "deepseek", day);
+                Assert.Equal(relation is null ? expected.Values.Sum() : expected[relation], series!.Points.Single(p => p.Day == day).Value);
+            }
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Providers.Both), MemberType = typeof(Providers))]
+    public async Task Lineage_After_The_First_Pass_Fetches_Only_New_Children(string provider)
+    {
+        var models = Ecosystem.Generate(seed: 24, perFamily: 4);
+        var tree = Ecosystem.GenerateChildren(models, seed: 24, average: 12);
+        await using var rig = await Rig.StartAsync(provider, models, new() { ["Tracker:HuggingFace:PageSize"] = "3" }, tree);
+        await rig.Collector.RunAsync("test", CancellationToken.None);
+        var basesWithChildren = tree.Count;
+        var firstPassPages = rig.Hub.Requests.Count(r => r.Contains("filter=base_model", StringComparison.Ordinal));
+        Assert.Equal(tree.Values.Sum(c => (c.Count + 2) / 3), firstPassPages);
+
+        // Next day: two new children of one base; nothing new elsewhere.
+        var (baseId, children) = tree.First(kv => kv.Value.Count > 6);
+        children.Add(new FakeChild("late/one", "adapter", new DateTime(2026, 11, 21, 1, 0, 0, DateTimeKind.Utc), 1, 1, 1));
+        children.Add(new FakeChild("late/two", "merge", new DateTime(2026, 11, 21, 2, 0, 0, DateTimeKind.Utc), 1, 1, 1));
+        rig.Hub.ClearRequests();
+        rig.Clock.SetDay(new DateOnly(2026, 11, 21));
+        await rig.Collector.RunAsync("test", CancellationToken.None);
+
+        var lineage = rig.Hub.Requests.Where(r => r.Contains("filter=base_model", StringComparison.Ordinal)).ToList();
+        Assert.Single(lineage);
+        Assert.Contains(Uri.EscapeDataString("base_model:" + baseId), lineage[0], StringComparison.Ordinal);
+        await using var db = rig.Db();
+        Assert.Equal(tree.Values.Sum(c => c.Count), await db.Derivatives.CountAsync());
+        Assert.Equal(basesWithChildren, tree.Count);
+    }
+
+    [Theory]
+    [MemberData(nameof(Providers.Both), MemberType = typeof(Providers))]
+    public async Task A_Second_Run_The_Same_Day_Costs_Only_What_Is_Still_Owed(string provider)
+    {
+        var models = Ecosystem.Generate(seed: 25, perFamily: 6);
+        var tree = Ecosystem.GenerateChildren(models, seed: 25);
+        await using var rig = await Rig.StartAsync(provider, models, children: tree);
+        await rig.Collector.RunAsync("test", CancellationToken.None);
+        var familyModels = models.Count(m => m.Family is not null);
+        Assert.Equal(6 + familyModels + tree.Count, rig.Hub.RequestCount); // list pages + one detail per model + one lineage page per base
+        rig.Hub.ClearRequests();
+
+        var second = await rig.Collector.RunAsync("test", CancellationToken.None);
+
+        Assert.Equal(RunStatus.Succeeded, second.Status);
+        Assert.Equal(0, rig.Hub.RequestCount);
+    }
+
+    [Fact]
+    public async Task A_Hub_Enforcing_Its_Quota_Never_Answers_429_To_A_Paced_Collection()
+    {
+        var models = Ecosystem.Generate(seed: 26, perFamily: 12);
+        var tree = Ecosystem.GenerateChildren(models, seed: 26, average: 3);
+        await using var rig = await Rig.StartAsync(DatabaseProviders.Sqlite, models, new()
+        {
+            ["Tracker:Pacing:HuggingFace:Requests"] = "25",
+            ["Tracker:Pacing:HuggingFace:Window"] = "00:00:02",
+        }, tree);
+        rig.Hub.Quota = (25, TimeSpan.FromSeconds(2));
+
+        var result = await rig.Collector.RunAsync("test", CancellationToken.None);
+
+        Assert.Equal(RunStatus.Succeeded, result.Status);
+        Assert.True(rig.Hub.RequestCount > 50, $"only {rig.Hub.RequestCount} requests: the quota was never exercised");
+        Assert.Equal(0, rig.Hub.RateLimited);
+    }
+
+    [Fact]
+    public async Task The_Quota_Enforcing_Hub_Answers_429_To_Unpaced_Requests()
+    {
+        // The control for the test above: the same quota bites when nothing paces the requests.
+        await using var hub = await FakeHuggingFaceHub.StartAsync(Ecosystem.Generate(seed: 26, perFamily: 2));
+        hub.Quota = (25, TimeSpan.FromSeconds(2));
+        using var http = new HttpClient { BaseAddress = hub.Endpoint };
+
+        var statuses = new List<int>();
+        for (var i = 0; i < 30; i++)
+        {
+            using var response = await http.GetAsync(new Uri("api/models?author=Qwen", UriKind.Relative));
+            statuses.Add((int)response.StatusCode);
+        }
+
+        Assert.Equal(25, statuses.Count(s => s == 200));
+        Assert.Equal(5, statuses.Count(s => s == 429));
+        Assert.Equal(5, hub.RateLimited);
     }
 }

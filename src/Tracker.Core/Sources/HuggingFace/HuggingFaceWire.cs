@@ -23,6 +23,13 @@ internal sealed class HfModelWire
     [JsonPropertyName("safetensors")] public HfSafetensorsWire? Safetensors { get; set; }
 }
 
+// GET /api/models/{id}?expand[]=childrenModelCount: an integer, or counts per relation.
+internal sealed class HfModelDetailWire
+{
+    [JsonPropertyName("id")] public string? Id { get; set; }
+    [JsonPropertyName("childrenModelCount")] public JsonElement ChildrenModelCount { get; set; }
+}
+
 internal sealed class HfSafetensorsWire
 {
     [JsonPropertyName("parameters")] public Dictionary<string, long>? Parameters { get; set; }
@@ -32,4 +39,5 @@ internal sealed class HfSafetensorsWire
 [JsonSourceGenerationOptions(NumberHandling = JsonNumberHandling.AllowReadingFromString)]
 [JsonSerializable(typeof(HfModelWire))]
 [JsonSerializable(typeof(List<HfModelWire>))]
+[JsonSerializable(typeof(HfModelDetailWire))]
 internal sealed partial class HuggingFaceJsonContext : JsonSerializerContext;

@@ -82,6 +82,12 @@ namespace Tracker.Core.Data.Migrations.Postgres
                     b.Property<long>("CollectionId")
                         .HasColumnType("bigint");
 
+                    b.Property<DateOnly>("Day")
+                        .HasColumnType("date");
+
+                    b.Property<DateTime?>("DeferredUntil")
+                        .HasColumnType("timestamp with time zone");
+
                     b.Property<string>("Error")
                         .HasColumnType("text");
 
@@ -90,6 +96,11 @@ namespace Tracker.Core.Data.Migrations.Postgres
 
                     b.Property<int>("Items")
                         .HasColumnType("integer");
+
+                    b.Property<string>("Kind")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)");
 
                     b.Property<string>("Org")
                         .IsRequired()
@@ -117,6 +128,8 @@ namespace Tracker.Core.Data.Migrations.Postgres
                     b.HasIndex("StartedAt");
 
                     b.HasIndex("CollectionId", "Source", "Org");
+
+                    b.HasIndex("Source", "Kind", "Org", "Day");
 
                     b.ToTable("CollectionRuns");
                 });
@@ -158,6 +171,265 @@ namespace Tracker.Core.Data.Migrations.Postgres
                     b.HasKey("FamilyId", "Source", "Day");
 
                     b.ToTable("DailyTotals");
+                });
+
+            modelBuilder.Entity("Tracker.Core.Data.Derivative", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<long>("BaseModelId")
+                        .HasColumnType("bigint");
+
+                    b.Property<DateTime?>("CreatedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<long?>("Downloads30d")
+                        .HasColumnType("bigint");
+
+                    b.Property<long?>("DownloadsAllTime")
+                        .HasColumnType("bigint");
+
+                    b.Property<DateTime>("FirstSeenAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<DateTime>("LastSeenAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<long?>("Likes")
+                        .HasColumnType("bigint");
+
+                    b.Property<string>("Relation")
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)");
+
+                    b.Property<string>("RepoId")
+                        .IsRequired()
+                        .HasMaxLength(256)
+                        .HasColumnType("character varying(256)");
+
+                    b.Property<string>("RepoKey")
+                        .IsRequired()
+                        .HasMaxLength(256)
+                        .HasColumnType("character varying(256)");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("BaseModelId", "CreatedAt");
+
+                    b.HasIndex("BaseModelId", "RepoKey")
+                        .IsUnique();
+
+                    b.ToTable("Derivatives");
+                });
+
+            modelBuilder.Entity("Tracker.Core.Data.DerivativeCount", b =>
+                {
+                    b.Property<long>("ModelId")
+                        .HasColumnType("bigint");
+
+                    b.Property<DateOnly>("Day")
+                        .HasColumnType("date");
+
+                    b.Property<long?>("Adapter")
+                        .HasColumnType("bigint");
+
+                    b.Property<DateTime>("CollectedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<long?>("Finetune")
+                        .HasColumnType("bigint");
+
+                    b.Property<long?>("Merge")
+                        .HasColumnType("bigint");
+
+                    b.Property<long?>("Quantized")
+                        .HasColumnType("bigint");
+
+                    b.Property<long?>("Total")
+                        .HasColumnType("bigint");
+
+                    b.HasKey("ModelId", "Day");
+
+                    b.ToTable("DerivativeCounts");
+                });
+
+            modelBuilder.Entity("Tracker.Core.Data.GitHubReleaseRow", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<long>("AssetDownloads")
+                        .HasColumnType("bigint");
+
+                    b.Property<DateTime>("FirstSeenAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<long>("GitHubReleaseId")
+                        .HasColumnType("bigint");
+
+                    b.Property<DateTime>("LastSeenAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("Name")
+                        .HasMaxLength(512)
+                        .HasColumnType("character varying(512)");
+
+                    b.Property<bool>("Prerelease")
+                        .HasColumnType("boolean");
+
+                    b.Property<DateTime?>("PublishedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<long>("RepoId")
+                        .HasColumnType("bigint");
+
+                    b.Property<string>("Tag")
+                        .IsRequired()
+                        .HasMaxLength(256)
+                        .HasColumnType("character varying(256)");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("PublishedAt");
+
+                    b.HasIndex("RepoId", "GitHubReleaseId")
+                        .IsUnique();
+
+                    b.ToTable("Releases", (string)null);
+                });
+
+            modelBuilder.Entity("Tracker.Core.Data.GitHubRepo", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<bool>("Archived")
+                        .HasColumnType("boolean");
+
+                    b.Property<DateTime?>("CreatedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("FamilyId")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<DateTime>("FirstSeenAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<int?>("Forks")
+                        .HasColumnType("integer");
+
+                    b.Property<string>("FullName")
+                        .IsRequired()
+                        .HasMaxLength(256)
+                        .HasColumnType("character varying(256)");
+
+                    b.Property<long?>("GitHubId")
+                        .HasColumnType("bigint");
+
+                    b.Property<DateTime?>("GoneSince")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<DateTime>("LastSeenAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<DateOnly?>("LatestDay")
+                        .HasColumnType("date");
+
+                    b.Property<string>("MovedTo")
+                        .HasMaxLength(256)
+                        .HasColumnType("character varying(256)");
+
+                    b.Property<DateTime?>("NextCheckAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<int?>("OpenIssues")
+                        .HasColumnType("integer");
+
+                    b.Property<string>("Owner")
+                        .IsRequired()
+                        .HasMaxLength(128)
+                        .HasColumnType("character varying(128)");
+
+                    b.Property<DateTime?>("PushedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("RepoKey")
+                        .IsRequired()
+                        .HasMaxLength(256)
+                        .HasColumnType("character varying(256)");
+
+                    b.Property<int?>("Stars")
+                        .HasColumnType("integer");
+
+                    b.Property<int?>("Watchers")
+                        .HasColumnType("integer");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("FamilyId");
+
+                    b.HasIndex("RepoKey")
+                        .IsUnique();
+
+                    b.ToTable("Repos");
+                });
+
+            modelBuilder.Entity("Tracker.Core.Data.HttpCacheEntry", b =>
+                {
+                    b.Property<string>("Key")
+                        .HasMaxLength(128)
+                        .HasColumnType("character varying(128)");
+
+                    b.Property<DateTime>("UpdatedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<byte[]>("Value")
+                        .IsRequired()
+                        .HasColumnType("bytea");
+
+                    b.HasKey("Key");
+
+                    b.ToTable("HttpCache");
+                });
+
+            modelBuilder.Entity("Tracker.Core.Data.RepoSnapshot", b =>
+                {
+                    b.Property<long>("RepoId")
+                        .HasColumnType("bigint");
+
+                    b.Property<DateOnly>("Day")
+                        .HasColumnType("date");
+
+                    b.Property<DateTime>("CollectedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<int>("Forks")
+                        .HasColumnType("integer");
+
+                    b.Property<int>("OpenIssues")
+                        .HasColumnType("integer");
+
+                    b.Property<int>("Stars")
+                        .HasColumnType("integer");
+
+                    b.Property<int>("Watchers")
+                        .HasColumnType("integer");
+
+                    b.HasKey("RepoId", "Day");
+
+                    b.ToTable("RepoSnapshots");
                 });
 
             modelBuilder.Entity("Tracker.Core.Data.Snapshot", b =>
@@ -244,6 +516,9 @@ namespace Tracker.Core.Data.Migrations.Postgres
                     b.Property<long?>("Likes")
                         .HasColumnType("bigint");
 
+                    b.Property<DateTime?>("LineageSyncedAt")
+                        .HasColumnType("timestamp with time zone");
+
                     b.Property<long?>("ParameterCount")
                         .HasColumnType("bigint");
 
@@ -286,6 +561,42 @@ namespace Tracker.Core.Data.Migrations.Postgres
                     b.HasOne("Tracker.Core.Data.CollectionRecord", null)
                         .WithMany()
                         .HasForeignKey("CollectionId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Tracker.Core.Data.Derivative", b =>
+                {
+                    b.HasOne("Tracker.Core.Data.TrackedModel", null)
+                        .WithMany()
+                        .HasForeignKey("BaseModelId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Tracker.Core.Data.DerivativeCount", b =>
+                {
+                    b.HasOne("Tracker.Core.Data.TrackedModel", null)
+                        .WithMany()
+                        .HasForeignKey("ModelId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Tracker.Core.Data.GitHubReleaseRow", b =>
+                {
+                    b.HasOne("Tracker.Core.Data.GitHubRepo", null)
+                        .WithMany()
+                        .HasForeignKey("RepoId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Tracker.Core.Data.RepoSnapshot", b =>
+                {
+                    b.HasOne("Tracker.Core.Data.GitHubRepo", null)
+                        .WithMany()
+                        .HasForeignKey("RepoId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
                 });

@@ -73,6 +73,12 @@ namespace Tracker.Core.Data.Migrations.Sqlite
                     b.Property<long>("CollectionId")
                         .HasColumnType("INTEGER");
 
+                    b.Property<DateOnly>("Day")
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime?>("DeferredUntil")
+                        .HasColumnType("TEXT");
+
                     b.Property<string>("Error")
                         .HasColumnType("TEXT");
 
@@ -81,6 +87,11 @@ namespace Tracker.Core.Data.Migrations.Sqlite
 
                     b.Property<int>("Items")
                         .HasColumnType("INTEGER");
+
+                    b.Property<string>("Kind")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT");
 
                     b.Property<string>("Org")
                         .IsRequired()
@@ -108,6 +119,8 @@ namespace Tracker.Core.Data.Migrations.Sqlite
                     b.HasIndex("StartedAt");
 
                     b.HasIndex("CollectionId", "Source", "Org");
+
+                    b.HasIndex("Source", "Kind", "Org", "Day");
 
                     b.ToTable("CollectionRuns");
                 });
@@ -149,6 +162,259 @@ namespace Tracker.Core.Data.Migrations.Sqlite
                     b.HasKey("FamilyId", "Source", "Day");
 
                     b.ToTable("DailyTotals");
+                });
+
+            modelBuilder.Entity("Tracker.Core.Data.Derivative", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("BaseModelId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<DateTime?>("CreatedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<long?>("Downloads30d")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long?>("DownloadsAllTime")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<DateTime>("FirstSeenAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime>("LastSeenAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<long?>("Likes")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Relation")
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("RepoId")
+                        .IsRequired()
+                        .HasMaxLength(256)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("RepoKey")
+                        .IsRequired()
+                        .HasMaxLength(256)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("BaseModelId", "CreatedAt");
+
+                    b.HasIndex("BaseModelId", "RepoKey")
+                        .IsUnique();
+
+                    b.ToTable("Derivatives");
+                });
+
+            modelBuilder.Entity("Tracker.Core.Data.DerivativeCount", b =>
+                {
+                    b.Property<long>("ModelId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<DateOnly>("Day")
+                        .HasColumnType("TEXT");
+
+                    b.Property<long?>("Adapter")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<DateTime>("CollectedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<long?>("Finetune")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long?>("Merge")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long?>("Quantized")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long?>("Total")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("ModelId", "Day");
+
+                    b.ToTable("DerivativeCounts");
+                });
+
+            modelBuilder.Entity("Tracker.Core.Data.GitHubReleaseRow", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("AssetDownloads")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<DateTime>("FirstSeenAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("GitHubReleaseId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<DateTime>("LastSeenAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Name")
+                        .HasMaxLength(512)
+                        .HasColumnType("TEXT");
+
+                    b.Property<bool>("Prerelease")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<DateTime?>("PublishedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("RepoId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Tag")
+                        .IsRequired()
+                        .HasMaxLength(256)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("PublishedAt");
+
+                    b.HasIndex("RepoId", "GitHubReleaseId")
+                        .IsUnique();
+
+                    b.ToTable("Releases", (string)null);
+                });
+
+            modelBuilder.Entity("Tracker.Core.Data.GitHubRepo", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<bool>("Archived")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<DateTime?>("CreatedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("FamilyId")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime>("FirstSeenAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<int?>("Forks")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("FullName")
+                        .IsRequired()
+                        .HasMaxLength(256)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long?>("GitHubId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<DateTime?>("GoneSince")
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime>("LastSeenAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateOnly?>("LatestDay")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("MovedTo")
+                        .HasMaxLength(256)
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime?>("NextCheckAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<int?>("OpenIssues")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Owner")
+                        .IsRequired()
+                        .HasMaxLength(128)
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime?>("PushedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("RepoKey")
+                        .IsRequired()
+                        .HasMaxLength(256)
+                        .HasColumnType("TEXT");
+
+                    b.Property<int?>("Stars")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int?>("Watchers")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("FamilyId");
+
+                    b.HasIndex("RepoKey")
+                        .IsUnique();
+
+                    b.ToTable("Repos");
+                });
+
+            modelBuilder.Entity("Tracker.Core.Data.HttpCacheEntry", b =>
+                {
+                    b.Property<string>("Key")
+                        .HasMaxLength(128)
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime>("UpdatedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<byte[]>("Value")
+                        .IsRequired()
+                        .HasColumnType("BLOB");
+
+                    b.HasKey("Key");
+
+                    b.ToTable("HttpCache");
+                });
+
+            modelBuilder.Entity("Tracker.Core.Data.RepoSnapshot", b =>
+                {
+                    b.Property<long>("RepoId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<DateOnly>("Day")
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime>("CollectedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("Forks")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("OpenIssues")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("Stars")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("Watchers")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("RepoId", "Day");
+
+                    b.ToTable("RepoSnapshots");
                 });
 
             modelBuilder.Entity("Tracker.Core.Data.Snapshot", b =>
@@ -233,6 +499,9 @@ namespace Tracker.Core.Data.Migrations.Sqlite
                     b.Property<long?>("Likes")
                         .HasColumnType("INTEGER");
 
+                    b.Property<DateTime?>("LineageSyncedAt")
+                        .HasColumnType("TEXT");
+
                     b.Property<long?>("ParameterCount")
                         .HasColumnType("INTEGER");
 
@@ -275,6 +544,42 @@ namespace Tracker.Core.Data.Migrations.Sqlite
                     b.HasOne("Tracker.Core.Data.CollectionRecord", null)
                         .WithMany()
                         .HasForeignKey("CollectionId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Tracker.Core.Data.Derivative", b =>
+                {
+                    b.HasOne("Tracker.Core.Data.TrackedModel", null)
+                        .WithMany()
+                        .HasForeignKey("BaseModelId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Tracker.Core.Data.DerivativeCount", b =>
+                {
+                    b.HasOne("Tracker.Core.Data.TrackedModel", null)
+                        .WithMany()
+                        .HasForeignKey("ModelId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Tracker.Core.Data.GitHubReleaseRow", b =>
+                {
+                    b.HasOne("Tracker.Core.Data.GitHubRepo", null)
+                        .WithMany()
+                        .HasForeignKey("RepoId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Tracker.Core.Data.RepoSnapshot", b =>
+                {
+                    b.HasOne("Tracker.Core.Data.GitHubRepo", null)
+                        .WithMany()
+                        .HasForeignKey("RepoId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
                 });

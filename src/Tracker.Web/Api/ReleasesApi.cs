@@ -1,0 +1,47 @@
+using Microsoft.AspNetCore.Http.HttpResults;
+using Tracker.Core.Stats;
+
+namespace Tracker.Web.Api;
+
+internal static class ReleasesApi
+{
+    public static RouteGroupBuilder MapReleasesApi(this IEndpointRouteBuilder app)
+    {
+        var api = app.MapGroup("/api/v1/releases").WithTags("Releases");
+        api.MapGet("/", ListReleases).WithName("ListReleases")
+            .WithSummary("New models on either hub and GitHub releases, newest first. family, from/to = YYYY-MM-DD, limit 1-1000 (default 200).");
+        return api;
+    }
+
+    private static async Task<Results<Ok<ReleasesDto>, ValidationProblem>> ListReleases(
+        string? family, string? from, string? to, int? limit, TrackerQueries queries, CancellationToken cancellationToken)
+    {
+        if (family is not null && queries.Catalog.Find(family) is null)
+        {
+            return ApiErrors.BadParameter("family", $"'{family}' is not a family; use one of {string.Join(", ", queries.Catalog.Families.Select(f => f.Id))}");
+        }
+
+        if (!ApiParameters.TryParseDay(from, out var fromDay, out var fromError))
+        {
+            return ApiErrors.BadParameter("from", fromError!);
+        }
+
+        if (!ApiParameters.TryParseDay(to, out var toDay, out var toError))
+        {
+            return ApiErrors.BadParameter("to", toError!);
+        }
+
+        if (fromDay > toDay)
+        {
+            return ApiErrors.BadParameter("from", $"from ({from}) is after to ({to})");
+        }
+
+        if (limit is < 1 or > TrackerQueries.MaxPageSize)
+        {
+            return ApiErrors.BadParameter("limit", $"limit must be between 1 and {TrackerQueries.MaxPageSize}");
+        }
+
+        var page = await queries.GetReleasesAsync(queries.Catalog.Find(family ?? "")?.Id, fromDay, toDay, limit ?? 200, cancellationToken);
+        return TypedResults.Ok(new ReleasesDto(page.Items, page.AsOf));
+    }
+}
