@@ -31,6 +31,7 @@ public static class TrackerCoreExtensions
         services.AddTransient<Collector>();
 
         builder.AddHuggingFace();
+        Sources.GitHub.GitHubRegistration.AddGitHub(builder);
         return builder;
     }
 

@@ -23,7 +23,7 @@ public sealed record HubModel(
 public sealed record SourcePage(int Number, IReadOnlyList<HubModel> Models, int Requests, long Bytes);
 
 /// <summary>A source could not deliver what was asked, with a message that names the org, page and cause.</summary>
-public sealed class SourceException : Exception
+public class SourceException : Exception
 {
     public SourceException()
     {
