@@ -8,6 +8,7 @@ using Tracker.Core.Catalog;
 using Tracker.Core.Collecting;
 using Tracker.Core.Data;
 using Tracker.Core.Sources;
+using Tracker.Core.Sources.GitHub;
 using Tracker.Core.Sources.HuggingFace;
 using Tracker.Core.Stats;
 
@@ -31,6 +32,9 @@ public static class TrackerCoreExtensions
         services.AddTransient<Collector>();
 
         builder.AddHuggingFace();
+        builder.AddGitHub();
+
+        // After every source: the pacer must be the innermost handler of each client.
         builder.AddPacing();
         return builder;
     }
