@@ -31,6 +31,7 @@ public static class TrackerCoreExtensions
         services.AddTransient<Collector>();
 
         builder.AddHuggingFace();
+        builder.AddModelScope();
         return builder;
     }
 
