@@ -212,7 +212,7 @@ public sealed class ModelScopeSource(HttpClient http, IOptions<ModelScopeOptions
             ParseTime(wire.LastModified),
             FirstTask(wire.Tasks),
             LibraryName: null,
-            wire.License,
+            NullIfEmpty(wire.License),
             ParameterCount: null,
             GatedText(wire.Gated),
             Strings(wire.Tags),
@@ -235,7 +235,7 @@ public sealed class ModelScopeSource(HttpClient http, IOptions<ModelScopeOptions
             ParseTime(wire.LastUpdatedTime),
             FirstTask(wire.Tasks),
             LibraryName: null,
-            wire.License,
+            NullIfEmpty(wire.License),
             ParameterCount: null,
             Gated: null,
             Strings(wire.Tags),
@@ -280,22 +280,14 @@ public sealed class ModelScopeSource(HttpClient http, IOptions<ModelScopeOptions
         return ms <= DateTimeOffset.MaxValue.ToUnixTimeMilliseconds() ? DateTimeOffset.FromUnixTimeMilliseconds(ms).UtcDateTime : null;
     }
 
-    /// <summary>The first task: tasks come as strings or as <c>{"Name": …}</c> objects.</summary>
-    private static string? FirstTask(JsonElement tasks)
+    /// <summary>The first named task: tasks come as strings or as <c>{"Name": …}</c> objects (some with an empty name), or as one of them.</summary>
+    private static string? FirstTask(JsonElement tasks) => tasks.ValueKind switch
     {
-        var element = tasks;
-        if (tasks.ValueKind == JsonValueKind.Array)
-        {
-            element = tasks.EnumerateArray().FirstOrDefault();
-        }
-
-        return element.ValueKind switch
-        {
-            JsonValueKind.String => NullIfEmpty(element.GetString()),
-            JsonValueKind.Object => NameOf(element),
-            _ => null,
-        };
-    }
+        JsonValueKind.Array => Strings(tasks) is [var first, ..] ? first : null,
+        JsonValueKind.String => NullIfEmpty(tasks.GetString()),
+        JsonValueKind.Object => NameOf(tasks),
+        _ => null,
+    };
 
     private static IReadOnlyList<string>? Strings(JsonElement array)
     {
