@@ -32,6 +32,7 @@ public static class TrackerCoreExtensions
         services.AddTransient<Collector>();
 
         builder.AddHuggingFace();
+        builder.AddModelScope();
         builder.AddGitHub();
 
         // After every source: the pacer must be the innermost handler of each client.

@@ -1,0 +1,73 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Http.Resilience;
+using Microsoft.Extensions.Options;
+using Tracker.Core.Sources;
+using Tracker.Core.Sources.ModelScope;
+
+// In Tracker.Core, beside AddTrackerCore, which calls it.
+namespace Tracker.Core;
+
+public static class ModelScopeRegistration
+{
+    /// <summary>The ModelScope source: options (environment variables win), typed client with resilience and attempt counting.</summary>
+    public static IHostApplicationBuilder AddModelScope(this IHostApplicationBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        builder.Services.AddOptions<ModelScopeOptions>()
+            .BindConfiguration(ModelScopeOptions.SectionName)
+            .PostConfigure<IConfiguration>((o, config) =>
+            {
+                // The variables the ModelScope SDK reads take precedence.
+                if (config["MODELSCOPE_ENDPOINT"] is { Length: > 0 } endpoint)
+                {
+                    o.Endpoint = new Uri(endpoint);
+                }
+
+                if (config["MODELSCOPE_API_TOKEN"] is { Length: > 0 } token)
+                {
+                    o.Token = token;
+                }
+
+                o.Endpoint = new Uri(o.Endpoint.AbsoluteUri.TrimEnd('/') + "/");
+            })
+            .Validate(o => o.Endpoint.IsAbsoluteUri && (o.Endpoint.Scheme == Uri.UriSchemeHttp || o.Endpoint.Scheme == Uri.UriSchemeHttps),
+                "MODELSCOPE_ENDPOINT / Tracker:ModelScope:Endpoint must be an absolute http(s) address")
+            .Validate(o => o.PageSize is >= 1 and <= 50, "Tracker:ModelScope:PageSize must be between 1 and 50")
+            .Validate(o => o.MaxRetries is >= 1 and <= 20, "Tracker:ModelScope:MaxRetries must be between 1 and 20")
+            .Validate(o => o.AttemptTimeout >= TimeSpan.FromSeconds(1), "Tracker:ModelScope:AttemptTimeout must be at least one second")
+            .Validate(o => o.RetryDelay >= TimeSpan.Zero && o.RetryDelay <= TimeSpan.FromMinutes(10), "Tracker:ModelScope:RetryDelay must be between 0 and 10 minutes")
+            .ValidateOnStart();
+
+        builder.Services.TryAddTransient<RequestTallyHandler>();
+        builder.Services.AddHttpClient<ModelScopeSource>(ModelScopeSource.HttpClientName, (sp, http) =>
+            {
+                var o = sp.GetRequiredService<IOptions<ModelScopeOptions>>().Value;
+                http.BaseAddress = o.Endpoint;
+                http.Timeout = Timeout.InfiniteTimeSpan; // the resilience pipeline owns timeouts
+                http.DefaultRequestHeaders.UserAgent.ParseAdd("Tracker/1.0 (+https://github.com/tracker)");
+                if (!string.IsNullOrEmpty(o.Token))
+                {
+                    http.DefaultRequestHeaders.Authorization = new("Bearer", o.Token);
+                }
+            })
+            .AddStandardResilienceHandler()
+            .Configure((HttpStandardResilienceOptions r, IServiceProvider sp) =>
+            {
+                var o = sp.GetRequiredService<IOptions<ModelScopeOptions>>().Value;
+                var clock = sp.GetRequiredService<TimeProvider>();
+                r.AttemptTimeout.Timeout = o.AttemptTimeout;
+                r.CircuitBreaker.SamplingDuration = o.AttemptTimeout * 2;
+                r.Retry.MaxRetryAttempts = o.MaxRetries;
+                r.Retry.Delay = o.RetryDelay;
+                // Wait as long as the server asks (Retry-After); otherwise the strategy's exponential backoff.
+                r.Retry.DelayGenerator = args => ValueTask.FromResult(
+                    args.Outcome.Result is { } response ? RateLimitHeaders.RetryAfter(response.Headers, clock.GetUtcNow()) : null);
+                r.TotalRequestTimeout.Timeout = (o.AttemptTimeout + TimeSpan.FromMinutes(5)) * (o.MaxRetries + 1);
+            });
+        builder.Services.AddHttpClient(ModelScopeSource.HttpClientName).AddHttpMessageHandler<RequestTallyHandler>();
+        return builder;
+    }
+}
