@@ -1,3 +1,4 @@
+using System.Text.Encodings.Web;
 using System.Text.Json.Serialization;
 using Hangfire;
 using Tracker.Web.Components;
@@ -15,7 +16,13 @@ internal static class TrackerWebExtensions
         builder.Services.AddRazorComponents().AddInteractiveServerComponents();
         builder.Services.AddProblemDetails();
         builder.Services.AddOpenApi();
-        builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.DefaultIgnoreCondition = JsonIgnoreCondition.Never);
+        builder.Services.ConfigureHttpJsonOptions(o =>
+        {
+            o.SerializerOptions.DefaultIgnoreCondition = JsonIgnoreCondition.Never;
+            // Model names are third-party text: escape <, >, & and quotes so a name like <img …> never appears raw
+            // in a response body (ASP.NET Core's default encoder for HTTP JSON is the relaxed one).
+            o.SerializerOptions.Encoder = JavaScriptEncoder.Default;
+        });
         builder.Services.AddAdminPolicy();
 
         // Let running jobs see their cancellation token before the host gives up on them (HangfireIO/Hangfire#2026).
