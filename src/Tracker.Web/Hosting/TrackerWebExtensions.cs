@@ -13,7 +13,11 @@ internal static class TrackerWebExtensions
         // Serve Razor class library assets (Plotly.Blazor's JS) from the build output outside Development too.
         builder.WebHost.UseStaticWebAssets();
 
-        builder.Services.AddRazorComponents().AddInteractiveServerComponents();
+        // The overview hands each interactive chart its whole ChartSpec; the browser sends those parameters back when the
+        // circuit starts, and a few years of daily model counts exceed SignalR's default 32 KB per message, which
+        // closed the circuit and left the charts undrawn. Allow 1 MB; TODO: let charts load their series on the server.
+        builder.Services.AddRazorComponents().AddInteractiveServerComponents()
+            .AddHubOptions(o => o.MaximumReceiveMessageSize = 1024 * 1024);
         builder.Services.AddProblemDetails();
         builder.Services.AddOpenApi();
         builder.Services.ConfigureHttpJsonOptions(o =>
