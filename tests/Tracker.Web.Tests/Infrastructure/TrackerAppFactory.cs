@@ -4,6 +4,7 @@ using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Tracker.Core.Collecting;
 using Tracker.Testing;
 
@@ -22,6 +23,9 @@ public sealed record AppOptions
 
     /// <summary>A PostgreSQL database (TRACKER_TEST_POSTGRES) instead of a SQLite file.</summary>
     public bool Postgres { get; init; }
+
+    /// <summary>More configuration, applied last.</summary>
+    public IReadOnlyDictionary<string, string> Settings { get; init; } = new Dictionary<string, string>();
 }
 
 /// <summary>
@@ -49,6 +53,9 @@ public sealed class TrackerAppFactory : WebApplicationFactory<Components.App>
     }
 
     public TestDatabase Database { get; }
+
+    /// <summary>The app's warnings and errors.</summary>
+    public LogSink Log { get; } = new();
 
     public FakeHuggingFaceHub Hub { get; }
 
@@ -101,8 +108,15 @@ public sealed class TrackerAppFactory : WebApplicationFactory<Components.App>
 
         builder.UseSetting("HF_ENDPOINT", Hub.Endpoint.AbsoluteUri);
         builder.UseSetting("Tracker:Jobs:CollectWhenStale", _options.CollectWhenStale ? "true" : "false");
+        builder.UseSetting("DetailedErrors", "true");
         builder.UseSetting("Logging:LogLevel:Default", "Warning");
         builder.UseSetting("Logging:LogLevel:Microsoft.AspNetCore", "Warning");
+        builder.ConfigureLogging(l => l.AddProvider(Log));
+        foreach (var (key, value) in _options.Settings)
+        {
+            builder.UseSetting(key, value);
+        }
+
         if (_options.AdminPassword is { } password)
         {
             builder.UseSetting("Tracker:Admin:User", "admin");
