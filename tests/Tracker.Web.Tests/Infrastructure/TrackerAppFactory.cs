@@ -33,10 +33,10 @@ public sealed record AppOptions
 /// including a model whose name is markup. Create with <see cref="StartAsync"/>; dispose when done.
 /// </summary>
 /// <remarks>
-/// The entry point is named through <see cref="Components.App"/>: Tracker.Testing (also a web Exe) has a public
+/// The entry point is named through <see cref="Tracker.Web.Components.App"/>: Tracker.Testing (also a web Exe) has a public
 /// <c>Program</c> of its own, so <c>Program</c> would be ambiguous here; the factory only needs the assembly.
 /// </remarks>
-public sealed class TrackerAppFactory : WebApplicationFactory<Components.App>
+public sealed class TrackerAppFactory : WebApplicationFactory<Tracker.Web.Components.App>
 {
     public const string HostileName = "<img src=x onerror=alert(1)>";
     public const string HostileId = "Qwen/" + HostileName;
