@@ -1,3 +1,4 @@
+using System.Text.Encodings.Web;
 using System.Text.Json.Serialization;
 using Hangfire;
 using Tracker.Web.Components;
@@ -13,11 +14,19 @@ internal static class TrackerWebExtensions
         // Serve Razor class library assets (Plotly.Blazor's JS) from the build output outside Development too.
         builder.WebHost.UseStaticWebAssets();
 
+        // Charts load their series on the server (LiveChart + ChartBuilder): only a small request crosses the circuit,
+        // so SignalR's default 32 KB message size holds however long the history grows.
         builder.Services.AddRazorComponents().AddInteractiveServerComponents();
         builder.Services.AddScoped<ChartBuilder>();
         builder.Services.AddProblemDetails();
         builder.Services.AddOpenApi();
-        builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.DefaultIgnoreCondition = JsonIgnoreCondition.Never);
+        builder.Services.ConfigureHttpJsonOptions(o =>
+        {
+            o.SerializerOptions.DefaultIgnoreCondition = JsonIgnoreCondition.Never;
+            // Model names are third-party text: escape <, >, & and quotes so a name like <img …> never appears raw
+            // in a response body (ASP.NET Core's default encoder for HTTP JSON is the relaxed one).
+            o.SerializerOptions.Encoder = JavaScriptEncoder.Default;
+        });
         builder.Services.AddAdminPolicy();
 
         // Let running jobs see their cancellation token before the host gives up on them (HangfireIO/Hangfire#2026).

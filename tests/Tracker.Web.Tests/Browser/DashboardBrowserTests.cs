@@ -1,0 +1,164 @@
+using System.Collections.Concurrent;
+using System.Net;
+using Microsoft.Playwright;
+using Tracker.Web.Tests.Infrastructure;
+
+namespace Tracker.Web.Tests.Browser;
+
+/// <summary>The dashboard in Chromium against the real server on loopback.</summary>
+[Collection(AppHosts.Name)]
+public sealed class DashboardBrowserTests(BrowserFixture browser) : IClassFixture<BrowserFixture>
+{
+    private const string HostileFamily = "Qwen <img src=x onerror=alert(1)>";
+
+    [Fact]
+    public async Task The_overview_draws_both_charts_offline_and_shows_the_hostile_name_as_text()
+    {
+        // Model names do not appear on the overview, so give a family a hostile display name too: it reaches the
+        // cards, the comparison chart's category labels and the model-count legend.
+        await using var app = await TrackerAppFactory.StartAsync(new AppOptions
+        {
+            Kestrel = true,
+            // A configured family replaces the built-in one whole, so its rule is restated.
+            Settings = new Dictionary<string, string>
+            {
+                ["Tracker:Families:qwen:Name"] = HostileFamily,
+                ["Tracker:Families:qwen:Vendor"] = "Alibaba",
+                ["Tracker:Families:qwen:HuggingFace:0:Org"] = "Qwen",
+            },
+        });
+        await app.CollectAsync();
+        await using var watched = await WatchedPage.OpenAsync(browser.Browser, app.Log);
+        var page = watched.Page;
+
+        var response = await page.GotoAsync(app.BaseUrl + "/");
+        Assert.Equal(200, response?.Status);
+        await watched.WaitForAsync("#comparison svg.main-svg", 30_000);
+        await watched.WaitForAsync("#model-counts svg.main-svg", 30_000);
+
+        // Bars with data in the comparison, lines in the model counts.
+        var bars = await page.Locator("#comparison g.barlayer path").EvaluateAllAsync<string[]>("ps => ps.map(p => p.getAttribute('d'))");
+        Assert.Equal(8, bars.Length); // a bar per family and metric
+        Assert.All(bars, d => Assert.DoesNotMatch(@"^M[\d.]+,([\d.]+)V\1H", d)); // none of zero height: every family has data
+        await page.Locator("#model-counts g.scatterlayer path.js-line").First.WaitForAsync(new() { Timeout = 10_000 });
+        Assert.Equal(4, await page.Locator("#model-counts g.scatterlayer .trace").CountAsync());
+
+        // The family cards carry the numbers the API reports.
+        var qwenModels = await page.Locator("article[data-family=qwen] dd[data-metric=models]").InnerTextAsync();
+        Assert.Equal(app.Expected("qwen").Models.ToString("N0", System.Globalization.CultureInfo.InvariantCulture), qwenModels.Trim());
+        Assert.Contains("Last collection", await page.Locator("[data-testid=data-status]").InnerTextAsync(), StringComparison.Ordinal);
+
+        // The hostile name is drawn as text everywhere, never parsed as markup.
+        Assert.Equal(HostileFamily, (await page.Locator("article[data-family=qwen] h2").InnerTextAsync()).Replace("Alibaba", "", StringComparison.Ordinal).Trim());
+        var legend = await page.Locator("#model-counts .legendtext").AllTextContentsAsync();
+        Assert.Contains(HostileFamily, legend);
+        var labels = await page.Locator("#comparison .xtick text").AllTextContentsAsync();
+        Assert.Contains(HostileFamily, labels);
+
+        // Give Plotly's hover/legend a moment, then check nothing was injected or fetched from elsewhere.
+        await page.WaitForTimeoutAsync(300);
+        Assert.Equal(0, await page.Locator("img[src=x]").CountAsync());
+        watched.AssertClean();
+    }
+
+    [Fact]
+    public async Task Before_any_collection_the_overview_says_there_is_no_data_and_draws_no_chart()
+    {
+        await using var app = await TrackerAppFactory.StartAsync(new AppOptions { Kestrel = true, CollectWhenStale = false });
+        await using var watched = await WatchedPage.OpenAsync(browser.Browser, app.Log);
+        var page = watched.Page;
+
+        await page.GotoAsync(app.BaseUrl + "/");
+        var status = page.Locator("[data-testid=data-status]");
+        await Assertions.Expect(status).ToContainTextAsync("No data yet", new() { Timeout = 10_000 });
+        Assert.Contains("first collection", await page.Locator(".empty-state").InnerTextAsync(), StringComparison.Ordinal);
+
+        Assert.Equal(0, await page.Locator("#comparison").CountAsync());
+        Assert.Equal(0, await page.Locator("#model-counts").CountAsync());
+        Assert.Equal(0, await page.Locator("svg.main-svg").CountAsync());
+        watched.AssertClean();
+    }
+
+    /// <summary>A page that records what a test must not see: requests off loopback, console errors, dialogs.</summary>
+    private sealed class WatchedPage : IAsyncDisposable
+    {
+        private readonly IBrowserContext _context;
+        private readonly ConcurrentQueue<string> _offLoopback = new();
+        private readonly ConcurrentQueue<string> _consoleErrors = new();
+        private readonly ConcurrentQueue<string> _dialogs = new();
+        private readonly ConcurrentQueue<string> _log = new();
+        private int _requests;
+
+        private readonly LogSink _serverLog;
+
+        private WatchedPage(IBrowserContext context, IPage page, LogSink serverLog)
+        {
+            _serverLog = serverLog;
+            _context = context;
+            Page = page;
+            page.Request += (_, request) =>
+            {
+                Interlocked.Increment(ref _requests);
+                _log.Enqueue("request " + request.Url);
+                var uri = new Uri(request.Url);
+                if (uri.Scheme is "http" or "https" or "ws" or "wss" && !(IPAddress.TryParse(uri.Host, out var ip) && IPAddress.IsLoopback(ip)) && uri.Host != "localhost")
+                {
+                    _offLoopback.Enqueue(request.Url);
+                }
+            };
+            page.Response += (_, response) =>
+            {
+                if (response.Status >= 400)
+                {
+                    _consoleErrors.Enqueue($"HTTP {response.Status} for {response.Url}");
+                }
+            };
+            page.Console += (_, message) =>
+            {
+                _log.Enqueue($"console {message.Type}: {message.Text}");
+                if (message.Type == "error")
+                {
+                    _consoleErrors.Enqueue(message.Text);
+                }
+            };
+            page.PageError += (_, error) => _consoleErrors.Enqueue("page error: " + error);
+            page.Dialog += async (_, dialog) =>
+            {
+                _dialogs.Enqueue(dialog.Type + ": " + dialog.Message);
+                await dialog.DismissAsync();
+            };
+        }
+
+        public IPage Page { get; }
+
+        public static async Task<WatchedPage> OpenAsync(IBrowser browser, LogSink serverLog)
+        {
+            var context = await browser.NewContextAsync(new() { ViewportSize = new() { Width = 1280, Height = 1000 } });
+            return new WatchedPage(context, await context.NewPageAsync(), serverLog);
+        }
+
+        /// <summary>Waits for a selector; on timeout, fails with what the page logged and requested.</summary>
+        public async Task WaitForAsync(string selector, float timeout)
+        {
+            try
+            {
+                await Page.Locator(selector).First.WaitForAsync(new() { Timeout = timeout });
+            }
+            catch (TimeoutException e)
+            {
+                var html = await Page.ContentAsync();
+                throw new TimeoutException($"{selector} did not appear. Server log:\n{string.Join('\n', _serverLog.Entries)}\nPage log:\n{string.Join('\n', _log)}\nHTML:\n{html[..Math.Min(html.Length, 4000)]}", e);
+            }
+        }
+
+        public void AssertClean()
+        {
+            Assert.True(_requests > 0, "the request watcher saw nothing");
+            Assert.True(_offLoopback.IsEmpty, "requests off loopback: " + string.Join(", ", _offLoopback));
+            Assert.True(_consoleErrors.IsEmpty, "console errors: " + string.Join(" | ", _consoleErrors));
+            Assert.True(_dialogs.IsEmpty, "dialogs: " + string.Join(" | ", _dialogs));
+        }
+
+        public async ValueTask DisposeAsync() => await _context.DisposeAsync();
+    }
+}
