@@ -29,7 +29,14 @@ public static class TrackerCoreExtensions
         builder.AddTrackerData();
         services.AddSingleton<SnapshotWriter>();
         services.AddSingleton<TrackerQueries>();
+        services.AddSingleton<ListingCollector>();
+        services.AddSingleton<GitHubWriter>();
+        services.AddTransient<ISourcePipeline, ModelScopePipeline>();
+        services.AddTransient<ISourcePipeline, GitHubPipeline>();
         services.AddTransient<Collector>();
+
+        // Octokit's ETag cache lives in the database (the GitHub registration only adds an in-memory one when none is).
+        services.AddSingleton<IHttpCacheStore, DbHttpCacheStore>();
 
         builder.AddHuggingFace();
         builder.AddModelScope();

@@ -104,6 +104,78 @@ public static class Ecosystem
         return RelationNames.ToDictionary(r => r, r => children.Count(c => c.Relation == r));
     }
 
+    private static readonly Dictionary<string, string> ModelScopeOrgs = new(StringComparer.Ordinal)
+    {
+        ["qwen"] = "Qwen",
+        ["deepseek"] = "deepseek-ai",
+        ["hunyuan"] = "Tencent-Hunyuan",
+        ["ernie"] = "PaddlePaddle",
+    };
+
+    /// <summary>
+    /// ModelScope's side of the same ecosystem: every other Hugging Face family model again under the family's ModelScope
+    /// org (same name: one model across hubs), two ModelScope-only models per family, and a PaddlePaddle distractor.
+    /// </summary>
+    public static List<FakeModel> GenerateModelScope(IEnumerable<FakeModel> huggingFace, int seed = 1)
+    {
+        var random = new Random(seed);
+        var models = new List<FakeModel>();
+        var seen = new Dictionary<string, int>(StringComparer.Ordinal);
+        foreach (var m in huggingFace.Where(m => m.Family is not null))
+        {
+            var i = seen[m.Family!] = seen.GetValueOrDefault(m.Family!) + 1;
+            if (i % 2 == 1)
+            {
+                models.Add(m with
+                {
+                    Id = $"{ModelScopeOrgs[m.Family!]}/{m.Id.Split('/')[1]}",
+                    CreatedAt = m.CreatedAt is { } c && c != Sentinel ? c.AddDays(1) : null,
+                    Downloads = null,
+                    DownloadsAllTime = i % 5 == 0 ? null : random.Next(0, 3_000_000),
+                    Likes = random.Next(0, 500),
+                });
+            }
+        }
+
+        foreach (var (family, org) in ModelScopeOrgs)
+        {
+            for (var k = 0; k < 2; k++)
+            {
+                var name = family == "ernie" ? $"ERNIE-ms-only-{k}" : $"{org}-ms-only-{k}";
+                models.Add(new FakeModel($"{org}/{name}", family, new DateTime(2025, 5, 1 + k, 0, 0, 0, DateTimeKind.Utc), null, random.Next(0, 100_000), random.Next(0, 100)));
+            }
+        }
+
+        models.Add(new FakeModel("PaddlePaddle/PaddleOCR-VL-ms", null, new DateTime(2025, 10, 1, 0, 0, 0, DateTimeKind.Utc), null, 999_999, 9));
+        return models;
+    }
+
+    /// <summary>A family's models across both hubs, one per name (case-insensitive, owner aside).</summary>
+    public static int DistinctModels(IEnumerable<FakeModel> huggingFace, IEnumerable<FakeModel> modelScope, string family) =>
+        huggingFace.Concat(modelScope).Where(m => m.Family == family).Select(m => m.Id.Split('/')[1].ToLowerInvariant()).Distinct().Count();
+
+    /// <summary>GitHub repositories for the four families, with distractors, an archived repository and releases with assets.</summary>
+    public static List<(FakeGitHubRepo Repo, string? Family)> GenerateGitHub(int seed = 1)
+    {
+        var random = new Random(seed);
+        var id = 1000L;
+        FakeGitHubRepo Repo(string owner, string name, bool archived = false, int releases = 2) => new(
+            owner, name, id++, random.Next(100, 90_000), random.Next(10, 9_000), random.Next(5, 900), random.Next(0, 400), archived,
+            CreatedAt: new DateTime(2024, 1, 1, 0, 0, 0, DateTimeKind.Utc).AddDays(random.Next(0, 600)),
+            Releases: [.. Enumerable.Range(0, releases).Select(r => new FakeGitHubRelease(
+                id * 10 + r, $"v{r + 1}.0", $"Release {r + 1}", new DateTime(2025, 1, 1, 0, 0, 0, DateTimeKind.Utc).AddDays(random.Next(0, 300)),
+                [random.Next(0, 5000), random.Next(0, 100)], Prerelease: r == 1))]);
+
+        return
+        [
+            (Repo("QwenLM", "Qwen3"), "qwen"), (Repo("QwenLM", "qwen-code"), "qwen"), (Repo("QwenLM", "Qwen-Agent", archived: true, releases: 0), "qwen"),
+            (Repo("deepseek-ai", "DeepSeek-V3"), "deepseek"), (Repo("deepseek-ai", "DeepEP", releases: 1), "deepseek"),
+            (Repo("Tencent-Hunyuan", "Hunyuan3D-2.1"), "hunyuan"), (Repo("Tencent-Hunyuan", "HunyuanVideo"), "hunyuan"),
+            (Repo("Tencent", "HunyuanDiT", releases: 1), "hunyuan"), (Repo("Tencent", "ncnn"), null), (Repo("Tencent", "rapidjson", releases: 0), null),
+            (Repo("PaddlePaddle", "ERNIE"), "ernie"), (Repo("PaddlePaddle", "Paddle"), null),
+        ];
+    }
+
     public static ExpectedTotals Expected(IEnumerable<FakeModel> models, string family)
     {
         var mine = models.Where(m => m.Family == family).ToList();

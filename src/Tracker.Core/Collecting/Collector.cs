@@ -28,6 +28,7 @@ public sealed partial class Collector(
     HuggingFaceSource huggingFace,
     IOptions<HuggingFaceOptions> huggingFaceOptions,
     IEnumerable<ISourcePipeline> pipelines,
+    ListingCollector listings,
     SnapshotWriter writer,
     IDbContextFactory<TrackerDbContext> contexts,
     TimeProvider clock,
@@ -172,7 +173,7 @@ public sealed partial class Collector(
         foreach (var org in catalog.OrgsFor(Platform.HuggingFace))
         {
             yield return new PlannedRun(Platform.HuggingFace, RunKinds.Models, org,
-                (run, ct) => CollectListingAsync(Platform.HuggingFace, org, huggingFace.ListModelsAsync(org, huggingFaceOptions.Value.PageSize, ct), day, run, ct),
+                (run, ct) => listings.CollectAsync(Platform.HuggingFace, org, huggingFace.ListModelsAsync(org, huggingFaceOptions.Value.PageSize, ct), day, run, ct),
                 ct => writer.RecomputeDailyTotalsAsync(Platform.HuggingFace, day, ct));
         }
 
@@ -181,27 +182,6 @@ public sealed partial class Collector(
             yield return new PlannedRun(Platform.HuggingFace, RunKinds.Derivatives, family.Id,
                 (run, ct) => CollectDerivativesAsync(family.Id, day, run, ct));
         }
-    }
-
-    /// <summary>An org's listing on a hub: models of the catalogue's families and their snapshots for the day.</summary>
-    public async Task CollectListingAsync(string source, string org, IAsyncEnumerable<SourcePage> pages, DateOnly day, CollectionRun run, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(pages);
-        ArgumentNullException.ThrowIfNull(run);
-        await foreach (var page in pages.WithCancellation(cancellationToken))
-        {
-            var matched = page.Models
-                .Select(m => (Model: m, Family: catalog.Match(source, m.RepoId)))
-                .Where(x => x.Family is not null && string.Equals(x.Model.RepoId.Split('/')[0], org, StringComparison.OrdinalIgnoreCase))
-                .Select(x => (x.Model, x.Family!.Id))
-                .ToList();
-            run.Items += await writer.WritePageAsync(source, org, matched, day, clock.GetUtcNow().UtcDateTime, cancellationToken);
-            run.Requests += page.Requests;
-            run.Bytes += page.Bytes;
-        }
-
-        // Only a listing that reached its last page can say what is gone.
-        await writer.MarkGoneAsync(source, org, run.StartedAt, cancellationToken);
     }
 
     /// <summary>

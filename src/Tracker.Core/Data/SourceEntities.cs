@@ -40,7 +40,7 @@ public sealed class GitHubRepo
     public long Id { get; set; }
     public required string FullName { get; set; }
 
-    /// <summary>Lower-cased name as first tracked: a moved repository keeps it, so history stays on one row.</summary>
+    /// <summary>Lower-cased <see cref="FullName"/>: follows a move, so the repository's history stays on one row.</summary>
     public required string RepoKey { get; set; }
 
     public long? GitHubId { get; set; }

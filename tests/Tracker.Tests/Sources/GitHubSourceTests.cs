@@ -379,7 +379,8 @@ public sealed class GitHubSourceTests : IAsyncLifetime
         var snapshot = await host.Services.GetRequiredService<GitHubSource>().GetRepoAsync("QwenLM", "Qwen3", CancellationToken.None);
 
         Assert.Equal("QwenLM/Qwen3", snapshot!.FullName);
-        Assert.IsType<InMemoryHttpCacheStore>(host.Services.GetRequiredService<IHttpCacheStore>());
+        // The app keeps Octokit's ETag cache in its database, so revalidation survives restarts.
+        Assert.IsType<Tracker.Core.Data.DbHttpCacheStore>(host.Services.GetRequiredService<IHttpCacheStore>());
     }
 
     // Recorded real responses (Octokit's fixtures; some begin with a UTF-8 BOM), served verbatim by the fake.

@@ -59,6 +59,8 @@ public sealed class CollectProcess : IDisposable
         info.Environment["Tracker__Database__Provider"] = "sqlite";
         info.Environment["ConnectionStrings__Tracker"] = sqliteConnectionString;
         info.Environment["HF_ENDPOINT"] = hub.AbsoluteUri;
+        info.Environment["Tracker__ModelScope__Enabled"] = "false";
+        info.Environment["Tracker__GitHub__Enabled"] = "false";
         info.Environment["Logging__LogLevel__Default"] = "Warning";
         foreach (var (key, value) in environment ?? new Dictionary<string, string>())
         {

@@ -50,7 +50,7 @@ public sealed class TrackerChartTests : BunitContext
     [Fact]
     public void A_missing_value_is_a_gap_not_zero()
     {
-        var series = new Series("qwen", Metrics.DownloadsAllTime, null,
+        var series = new Series("qwen", Metrics.DownloadsAllTime, null, null,
         [
             new SeriesPoint(new DateOnly(2025, 1, 1), 10),
             new SeriesPoint(new DateOnly(2025, 1, 2), null),

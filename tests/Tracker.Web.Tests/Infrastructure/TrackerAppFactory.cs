@@ -107,6 +107,12 @@ public sealed class TrackerAppFactory : WebApplicationFactory<Tracker.Web.Compon
         }
 
         builder.UseSetting("HF_ENDPOINT", Hub.Endpoint.AbsoluteUri);
+        // ModelScope and GitHub have their own tests; here they are off so nothing reaches beyond loopback.
+        foreach (var (key, value) in CoreHost.SourceSettings(modelScope: null, gitHub: null))
+        {
+            builder.UseSetting(key, value);
+        }
+
         builder.UseSetting("Tracker:Jobs:CollectWhenStale", _options.CollectWhenStale ? "true" : "false");
         builder.UseSetting("DetailedErrors", "true");
         builder.UseSetting("Logging:LogLevel:Default", "Warning");

@@ -12,6 +12,9 @@ public sealed class GitHubOptions
     /// </summary>
     public Uri ApiUrl { get; set; } = new("https://api.github.com/");
 
+    /// <summary>Collect this source at all. Off, the collection plans no run for it.</summary>
+    public bool Enabled { get; set; } = true;
+
     /// <summary>Access token. <c>GITHUB_TOKEN</c>, when set, wins. Never logged.</summary>
     public string? Token { get; set; }
 

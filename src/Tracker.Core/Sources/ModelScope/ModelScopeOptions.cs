@@ -10,6 +10,9 @@ public sealed class ModelScopeOptions
     /// </summary>
     public Uri Endpoint { get; set; } = new("https://modelscope.cn/");
 
+    /// <summary>Collect this source at all. Off, the collection plans no run for it.</summary>
+    public bool Enabled { get; set; } = true;
+
     /// <summary>Access token sent as Bearer. <c>MODELSCOPE_API_TOKEN</c>, when set, wins. Never logged. Listing needs none.</summary>
     public string? Token { get; set; }
 

@@ -1,0 +1,29 @@
+using Tracker.Core.Catalog;
+using Tracker.Core.Data;
+using Tracker.Core.Sources;
+
+namespace Tracker.Core.Collecting;
+
+/// <summary>An org's listing on a model hub (Hugging Face, ModelScope): the catalogue's models and their snapshots for the day.</summary>
+public sealed class ListingCollector(FamilyCatalog catalog, SnapshotWriter writer, TimeProvider clock)
+{
+    public async Task CollectAsync(string source, string org, IAsyncEnumerable<SourcePage> pages, DateOnly day, CollectionRun run, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(pages);
+        ArgumentNullException.ThrowIfNull(run);
+        await foreach (var page in pages.WithCancellation(cancellationToken))
+        {
+            var matched = page.Models
+                .Select(m => (Model: m, Family: catalog.Match(source, m.RepoId)))
+                .Where(x => x.Family is not null && string.Equals(x.Model.RepoId.Split('/')[0], org, StringComparison.OrdinalIgnoreCase))
+                .Select(x => (x.Model, x.Family!.Id))
+                .ToList();
+            run.Items += await writer.WritePageAsync(source, org, matched, day, clock.GetUtcNow().UtcDateTime, cancellationToken);
+            run.Requests += page.Requests;
+            run.Bytes += page.Bytes;
+        }
+
+        // Only a listing that reached its last page can say what is gone.
+        await writer.MarkGoneAsync(source, org, run.StartedAt, cancellationToken);
+    }
+}
