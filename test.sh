@@ -58,8 +58,15 @@ log "running dotnet test"
 dotnet test Tracker.sln --logger "console;verbosity=normal" --results-directory "$results" 2>&1 | tee "$results/test.log"
 rc=${PIPESTATUS[0]}
 
-# dotnet test prints one summary per test assembly: "Passed!  - Failed: 0, Passed: 57, Skipped: 0, ...".
-summary=$(awk '/^(Passed|Failed)!/ { gsub(",", ""); for (i = 1; i <= NF; i++) { if ($i == "Failed:") f += $(i+1); if ($i == "Passed:") p += $(i+1); if ($i == "Skipped:") s += $(i+1) } n++ }
+# dotnet test prints one summary per test assembly, as "Passed!  - Failed: 0, Passed: 57, Skipped: 0, ..." at minimal
+# verbosity or as a "Total tests: / Passed: / Failed: / Skipped:" block at normal verbosity; read both.
+summary=$(awk '
+  /^(Passed|Failed)!/ { gsub(",", ""); for (i = 1; i <= NF; i++) { if ($i == "Failed:") f += $(i+1); if ($i == "Passed:") p += $(i+1); if ($i == "Skipped:") s += $(i+1) } n++; next }
+  /^Total tests:/ { block = 1; n++; next }
+  block && /^[[:space:]]+Passed:[[:space:]]+[0-9]+[[:space:]]*$/ { p += $2; next }
+  block && /^[[:space:]]+Failed:[[:space:]]+[0-9]+[[:space:]]*$/ { f += $2; next }
+  block && /^[[:space:]]+Skipped:[[:space:]]+[0-9]+[[:space:]]*$/ { s += $2; next }
+  block && /Total time:/ { block = 0 }
   END { printf "%d %d %d %d", p, f, s, n }' "$results/test.log")
 read -r passed failed skipped assemblies <<<"$summary"
 if [ "$rc" -ne 0 ] && [ "$failed" -eq 0 ]; then

@@ -98,13 +98,13 @@ public sealed class FakeGitHub : IAsyncDisposable
     /// <summary>Every request in arrival order.</summary>
     public IReadOnlyCollection<FakeGitHubRequest> Requests => _requests;
 
-    public static async Task<FakeGitHub> StartAsync(string prefix = "/")
+    public static async Task<FakeGitHub> StartAsync(string prefix = "/", int port = 0)
     {
         prefix = "/" + prefix.Trim('/') + "/";
         prefix = prefix == "//" ? "/" : prefix;
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        builder.WebHost.UseUrls($"http://127.0.0.1:{port.ToString(CultureInfo.InvariantCulture)}");
         var app = builder.Build();
         var fake = new FakeGitHub(app, prefix);
         app.Run(fake.HandleAsync);

@@ -202,7 +202,7 @@ public sealed class TrackerQueries(IDbContextFactory<TrackerDbContext> contexts,
         var runs = await db.CollectionRuns.AsNoTracking()
             .Where(r => r.CollectionId == c.Id)
             .OrderBy(r => r.Id)
-            .Select(r => new RunInfo(r.Source, r.Org, r.Status, r.StartedAt, r.FinishedAt, r.Requests, r.Items, r.Bytes, r.Error))
+            .Select(r => new RunInfo(r.Source, r.Kind, r.Org, r.Status, r.StartedAt, r.FinishedAt, r.Requests, r.Items, r.Bytes, r.Error))
             .ToListAsync(cancellationToken);
         return new CollectionInfo(c.Id, c.Trigger, c.Status, c.StartedAt, c.FinishedAt, c.OrgsTotal, c.OrgsDone, c.Error, runs);
     }

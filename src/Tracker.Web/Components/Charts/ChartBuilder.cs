@@ -1,3 +1,4 @@
+using Tracker.Core.Catalog;
 using Tracker.Core.Stats;
 
 namespace Tracker.Web.Components.Charts;
@@ -16,7 +17,14 @@ public sealed class ChartBuilder(TrackerQueries queries)
         [Metrics.Likes] = ("Likes over time", "likes", "From Tracker's daily snapshots."),
     };
 
+    /// <summary>The chart for <paramref name="request"/>; a series with no known value at all is left out rather than drawn as zero.</summary>
     public async Task<ChartSpec?> BuildAsync(ChartRequest request, CancellationToken cancellationToken)
+    {
+        var spec = await BuildAllAsync(request, cancellationToken);
+        return spec is null ? null : spec with { Series = [.. spec.Series.Where(s => s.Y.Any(v => v is not null))] };
+    }
+
+    private async Task<ChartSpec?> BuildAllAsync(ChartRequest request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
         var families = await queries.GetFamiliesAsync(cancellationToken);
@@ -25,11 +33,24 @@ public sealed class ChartBuilder(TrackerQueries queries)
         {
             case ChartRequest.FamilyComparison:
                 var names = families.Select(f => f.Name).ToList();
-                return new ChartSpec("comparison", "All-time and 30-day downloads by family", ChartKind.Bar,
+                return new ChartSpec("comparison", "All-time downloads by family and platform", ChartKind.Bar,
                 [
-                    new ChartSeries("All-time downloads", names, [.. families.Select(f => f.Totals.DownloadsAllTime)], "#0072B2"),
-                    new ChartSeries("30-day downloads", names, [.. families.Select(f => f.Totals.Downloads30d)], "#E69F00"),
-                ], YTitle: "downloads", CategoryX: true, Description: "Hugging Face download counters as of each family's newest snapshot.");
+                    new ChartSeries("Hugging Face", names, [.. families.Select(f => f.ByPlatform.GetValueOrDefault(Platform.HuggingFace)?.DownloadsAllTime)], "#0072B2"),
+                    new ChartSeries("ModelScope", names, [.. families.Select(f => f.ByPlatform.GetValueOrDefault(Platform.ModelScope)?.DownloadsAllTime)], "#E69F00"),
+                ], YTitle: "downloads", CategoryX: true, Stacked: true,
+                   Description: "All-time download counters as of each family's newest snapshot, stacked by hub. ModelScope has no 30-day counter.");
+
+            case ChartRequest.DerivativeRelations:
+                var familyNames = families.Select(f => f.Name).ToList();
+                (string Name, Func<DerivativeTotals, long?> Pick, string Color)[] relations =
+                [
+                    ("Fine-tunes", d => d.Finetune, "#0072B2"), ("Quantized", d => d.Quantized, "#E69F00"),
+                    ("Adapters", d => d.Adapter, "#009E73"), ("Merges", d => d.Merge, "#CC79A7"),
+                ];
+                return new ChartSpec("derivatives", "Derivatives by relation", ChartKind.Bar,
+                    [.. relations.Select(r => new ChartSeries(r.Name, familyNames, [.. families.Select(f => r.Pick(f.Derivatives))], r.Color))],
+                    YTitle: "derivative models", CategoryX: true, Stacked: true,
+                    Description: "Hugging Face's count of models derived from each family's models, by the relation the Hub infers.");
 
             case ChartRequest.FamilySeries when Metrics.Normalize(request.Metric) is { } metric:
                 var series = new List<ChartSeries>();

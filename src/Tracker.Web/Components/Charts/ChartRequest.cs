@@ -9,9 +9,13 @@ public sealed record ChartRequest(string Kind, string? Metric = null, string? Fa
 {
     public const string FamilyComparison = "family-comparison";
     public const string FamilySeries = "family-series";
+    public const string DerivativeRelations = "derivative-relations";
 
     /// <summary>All-time and 30-day downloads of every family, side by side.</summary>
     public static ChartRequest Comparison() => new(FamilyComparison);
+
+    /// <summary>Each family's derivatives, stacked by relation.</summary>
+    public static ChartRequest Derivatives() => new(DerivativeRelations);
 
     /// <summary>One metric over time, a line per family (or only <paramref name="family"/>).</summary>
     public static ChartRequest Series(string metric, string? family = null) => new(FamilySeries, metric, family);

@@ -14,4 +14,5 @@ public sealed record ChartSeries(string Name, IReadOnlyList<string> X, IReadOnly
 
 /// <summary>What a chart shows. Serializable: it crosses from the static page into the interactive chart component.</summary>
 public sealed record ChartSpec(
-    string Id, string Title, ChartKind Kind, IReadOnlyList<ChartSeries> Series, string? YTitle = null, bool CategoryX = false, string? Description = null);
+    string Id, string Title, ChartKind Kind, IReadOnlyList<ChartSeries> Series, string? YTitle = null, bool CategoryX = false, string? Description = null,
+    bool Stacked = false);
