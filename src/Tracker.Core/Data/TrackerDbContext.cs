@@ -120,6 +120,9 @@ public class TrackerDbContext(DbContextOptions options) : DbContext(options)
             e.Property(c => c.Key).HasMaxLength(128);
         });
 
+        // Features that add tables keep their mapping beside them, as IEntityTypeConfiguration<T> classes.
+        modelBuilder.ApplyConfigurationsFromAssembly(typeof(TrackerDbContext).Assembly);
+
         modelBuilder.Entity<DailyTotal>(e =>
         {
             e.HasKey(t => new { t.FamilyId, t.Source, t.Day });

@@ -12,7 +12,7 @@ namespace Tracker.Core.Stats;
 /// Every number Tracker shows, one method per question. The dashboard, the API and the digests all read through
 /// here, so a figure is computed one way only.
 /// </summary>
-public sealed class TrackerQueries(IDbContextFactory<TrackerDbContext> contexts, FamilyCatalog catalog, TimeProvider clock)
+public sealed partial class TrackerQueries(IDbContextFactory<TrackerDbContext> contexts, FamilyCatalog catalog, TimeProvider clock)
 {
     public const int MaxPageSize = 1000;
 

@@ -1,8 +1,10 @@
 using System.Text.Encodings.Web;
+using System.Text.Unicode;
 using System.Text.Json.Serialization;
 using Hangfire;
 using Tracker.Web.Components;
 using Tracker.Web.Components.Charts;
+using Tracker.Web.Localization;
 
 namespace Tracker.Web.Hosting;
 
@@ -28,6 +30,9 @@ internal static class TrackerWebExtensions
             o.SerializerOptions.Encoder = JavaScriptEncoder.Default;
         });
         builder.Services.AddAdminPolicy();
+        builder.Services.AddTrackerLocalization();
+        // Chinese pages carry their characters as characters, not as &#x…; entities (markup is still encoded).
+        builder.Services.AddWebEncoders(o => o.TextEncoderSettings = new TextEncoderSettings(UnicodeRanges.All));
 
         // Let running jobs see their cancellation token before the host gives up on them (HangfireIO/Hangfire#2026).
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(30));
@@ -37,6 +42,7 @@ internal static class TrackerWebExtensions
     public static WebApplication UseTrackerWeb(this WebApplication app)
     {
         app.UseExceptionHandler();
+        app.UseRequestLocalization();
         app.UseStatusCodePages();
         app.UseAuthentication();
         app.UseAuthorization();
@@ -56,6 +62,7 @@ internal static class TrackerWebExtensions
 
     public static WebApplication MapDashboard(this WebApplication app)
     {
+        app.MapCultureSwitch();
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
         return app;
     }
