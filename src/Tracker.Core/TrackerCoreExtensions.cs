@@ -80,34 +80,20 @@ public static class TrackerCoreExtensions
             .Validate(o => o.Endpoint.IsAbsoluteUri && (o.Endpoint.Scheme == Uri.UriSchemeHttp || o.Endpoint.Scheme == Uri.UriSchemeHttps),
                 "HF_ENDPOINT / Tracker:HuggingFace:Endpoint must be an absolute http(s) address")
             .Validate(o => o.PageSize is >= 1 and <= 1000, "Tracker:HuggingFace:PageSize must be between 1 and 1000")
+            .Validate(o => o.MaxRetries is >= 1 and <= 20, "Tracker:HuggingFace:MaxRetries must be between 1 and 20")
             .ValidateOnStart();
 
         builder.Services.AddTransient<RequestTallyHandler>();
         builder.Services.AddHttpClient<HuggingFaceSource>(HuggingFaceSource.HttpClientName, (sp, http) =>
             {
                 var o = sp.GetRequiredService<IOptions<HuggingFaceOptions>>().Value;
-                http.BaseAddress = o.Endpoint;
-                http.Timeout = Timeout.InfiniteTimeSpan; // the resilience pipeline owns timeouts
-                http.DefaultRequestHeaders.UserAgent.ParseAdd("Tracker/1.0 (+https://github.com/tracker)");
-                if (!string.IsNullOrEmpty(o.Token))
-                {
-                    http.DefaultRequestHeaders.Authorization = new("Bearer", o.Token);
-                }
+                SourceClients.Configure(http, o.Endpoint, o.Token);
             })
             .AddStandardResilienceHandler()
             .Configure((HttpStandardResilienceOptions r, IServiceProvider sp) =>
             {
                 var o = sp.GetRequiredService<IOptions<HuggingFaceOptions>>().Value;
-                var clock = sp.GetRequiredService<TimeProvider>();
-                r.AttemptTimeout.Timeout = o.AttemptTimeout;
-                r.CircuitBreaker.SamplingDuration = o.AttemptTimeout * 2;
-                r.Retry.MaxRetryAttempts = o.MaxRetries;
-                r.Retry.Delay = TimeSpan.FromSeconds(2);
-                // Wait as long as the hub asks (RateLimit t=, Retry-After); otherwise the strategy's exponential backoff.
-                r.Retry.DelayGenerator = args => ValueTask.FromResult(
-                    args.Outcome.Result is { } response ? RateLimitHeaders.RetryAfter(response.Headers, clock.GetUtcNow()) : null);
-                // Every retry may wait a whole 5-minute rate-limit window.
-                r.TotalRequestTimeout.Timeout = (o.AttemptTimeout + TimeSpan.FromMinutes(5)) * (o.MaxRetries + 1);
+                SourceClients.Resilience(r, o.AttemptTimeout, o.MaxRetries, TimeSpan.FromSeconds(2), sp.GetRequiredService<TimeProvider>());
             });
         builder.Services.AddHttpClient(HuggingFaceSource.HttpClientName).AddHttpMessageHandler<RequestTallyHandler>();
     }

@@ -45,27 +45,13 @@ public static class ModelScopeRegistration
         builder.Services.AddHttpClient<ModelScopeSource>(ModelScopeSource.HttpClientName, (sp, http) =>
             {
                 var o = sp.GetRequiredService<IOptions<ModelScopeOptions>>().Value;
-                http.BaseAddress = o.Endpoint;
-                http.Timeout = Timeout.InfiniteTimeSpan; // the resilience pipeline owns timeouts
-                http.DefaultRequestHeaders.UserAgent.ParseAdd("Tracker/1.0 (+https://github.com/tracker)");
-                if (!string.IsNullOrEmpty(o.Token))
-                {
-                    http.DefaultRequestHeaders.Authorization = new("Bearer", o.Token);
-                }
+                SourceClients.Configure(http, o.Endpoint, o.Token);
             })
             .AddStandardResilienceHandler()
             .Configure((HttpStandardResilienceOptions r, IServiceProvider sp) =>
             {
                 var o = sp.GetRequiredService<IOptions<ModelScopeOptions>>().Value;
-                var clock = sp.GetRequiredService<TimeProvider>();
-                r.AttemptTimeout.Timeout = o.AttemptTimeout;
-                r.CircuitBreaker.SamplingDuration = o.AttemptTimeout * 2;
-                r.Retry.MaxRetryAttempts = o.MaxRetries;
-                r.Retry.Delay = o.RetryDelay;
-                // Wait as long as the server asks (Retry-After); otherwise the strategy's exponential backoff.
-                r.Retry.DelayGenerator = args => ValueTask.FromResult(
-                    args.Outcome.Result is { } response ? RateLimitHeaders.RetryAfter(response.Headers, clock.GetUtcNow()) : null);
-                r.TotalRequestTimeout.Timeout = (o.AttemptTimeout + TimeSpan.FromMinutes(5)) * (o.MaxRetries + 1);
+                SourceClients.Resilience(r, o.AttemptTimeout, o.MaxRetries, o.RetryDelay, sp.GetRequiredService<TimeProvider>());
             });
         builder.Services.AddHttpClient(ModelScopeSource.HttpClientName).AddHttpMessageHandler<RequestTallyHandler>();
         return builder;

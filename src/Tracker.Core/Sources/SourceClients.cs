@@ -1,0 +1,40 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Http.Resilience;
+
+namespace Tracker.Core.Sources;
+
+/// <summary>What every model-hub client shares: base address, token, user agent, and one resilience policy.</summary>
+public static class SourceClients
+{
+    public const string UserAgent = "Tracker/1.0 (+https://github.com/tracker)";
+
+    /// <summary>Base address and Bearer token; the resilience pipeline owns timeouts, so the client's own is off.</summary>
+    public static void Configure(HttpClient http, Uri endpoint, string? token)
+    {
+        ArgumentNullException.ThrowIfNull(http);
+        http.BaseAddress = endpoint;
+        http.Timeout = Timeout.InfiniteTimeSpan;
+        http.DefaultRequestHeaders.UserAgent.ParseAdd(UserAgent);
+        if (!string.IsNullOrEmpty(token))
+        {
+            http.DefaultRequestHeaders.Authorization = new("Bearer", token);
+        }
+    }
+
+    /// <summary>
+    /// Retries 429s, 5xx and timeouts: waiting as long as the server asks (<c>RateLimit: …;t=</c>, <c>Retry-After</c>),
+    /// otherwise with the strategy's exponential backoff from <paramref name="retryDelay"/>. Every retry may wait a whole
+    /// 5-minute rate-limit window, and the total timeout allows for that.
+    /// </summary>
+    public static void Resilience(HttpStandardResilienceOptions r, TimeSpan attemptTimeout, int maxRetries, TimeSpan retryDelay, TimeProvider clock)
+    {
+        ArgumentNullException.ThrowIfNull(r);
+        r.AttemptTimeout.Timeout = attemptTimeout;
+        r.CircuitBreaker.SamplingDuration = attemptTimeout * 2;
+        r.Retry.MaxRetryAttempts = maxRetries;
+        r.Retry.Delay = retryDelay;
+        r.Retry.DelayGenerator = args => ValueTask.FromResult(
+            args.Outcome.Result is { } response ? RateLimitHeaders.RetryAfter(response.Headers, clock.GetUtcNow()) : null);
+        r.TotalRequestTimeout.Timeout = (attemptTimeout + TimeSpan.FromMinutes(5)) * (maxRetries + 1);
+    }
+}
