@@ -113,13 +113,18 @@ public sealed class FamilyCatalog
 
         var rules = new Dictionary<string, IReadOnlyList<FamilyRule>>
         {
-            [Platform.HuggingFace] = CompileRules(id, Platform.HuggingFace, family.HuggingFace),
-            [Platform.ModelScope] = CompileRules(id, Platform.ModelScope, family.ModelScope),
-            [Platform.GitHub] = CompileRules(id, Platform.GitHub, family.GitHub),
+            // A built-in family overridden by configuration keeps its rules on every platform the override leaves empty,
+            // so renaming Qwen does not silently stop collecting it.
+            [Platform.HuggingFace] = CompileRules(id, Platform.HuggingFace, Or(family.HuggingFace, fallback?.HuggingFace)),
+            [Platform.ModelScope] = CompileRules(id, Platform.ModelScope, Or(family.ModelScope, fallback?.ModelScope)),
+            [Platform.GitHub] = CompileRules(id, Platform.GitHub, Or(family.GitHub, fallback?.GitHub)),
         };
 
         return new Family(id, family.Name ?? fallback?.Name ?? id, family.Vendor ?? fallback?.Vendor ?? "", rules);
     }
+
+    private static List<MatchRule> Or(List<MatchRule> configured, List<MatchRule>? builtIn) =>
+        configured.Count == 0 && builtIn is not null ? builtIn : configured;
 
     private static FamilyRule[] CompileRules(string id, string platform, List<MatchRule> rules) =>
         [.. rules.Select((r, i) =>

@@ -72,6 +72,24 @@ public sealed class FamilyCatalogTests
     }
 
     [Fact]
+    public void Renaming_A_Built_In_Family_Keeps_Its_Rules_Unless_They_Are_Replaced()
+    {
+        var catalog = FromConfig(new()
+        {
+            ["Tracker:Families:qwen:Name"] = "通义千问",
+            ["Tracker:Families:deepseek:HuggingFace:0:Org"] = "deepseek-ai",
+            ["Tracker:Families:deepseek:HuggingFace:0:Contains:0"] = "r1",
+        });
+
+        Assert.Equal("通义千问", catalog.Find("qwen")!.Name);
+        Assert.Equal("qwen", catalog.Match(Platform.HuggingFace, "Qwen/Qwen3-8B")?.Id);
+        Assert.Equal("QwenLM", catalog.Find("qwen")!.Rules[Platform.GitHub].Single().Org);
+        Assert.Equal("deepseek", catalog.Match(Platform.HuggingFace, "deepseek-ai/DeepSeek-R1")?.Id);
+        Assert.Null(catalog.Match(Platform.HuggingFace, "deepseek-ai/DeepSeek-V3"));
+        Assert.Equal("deepseek-ai", catalog.Find("deepseek")!.Rules[Platform.ModelScope].Single().Org);
+    }
+
+    [Fact]
     public void A_Built_In_Family_Can_Be_Disabled()
     {
         var catalog = FromConfig(new() { ["Tracker:Families:ernie:Enabled"] = "false" });
