@@ -89,7 +89,11 @@ public sealed record SnapshotRow(DateOnly Day, DateTime CollectedAt, long? Downl
 
 public sealed record ModelHistory(ModelRow Model, IReadOnlyList<SnapshotRow> Snapshots, DateTime? AsOf);
 
-public sealed record RunInfo(string Source, string Kind, string Org, string Status, DateTime StartedAt, DateTime? FinishedAt, int Requests, int Items, long Bytes, string? Error);
+public sealed record RunInfo(string Source, string Kind, string Org, string Status, DateTime StartedAt, DateTime? FinishedAt, int Requests, int Items, long Bytes, string? Error)
+{
+    /// <summary>How long the run took; null while it runs.</summary>
+    public double? DurationSeconds => FinishedAt is { } finished ? Math.Round((finished - StartedAt).TotalSeconds, 3) : null;
+}
 
 public sealed record CollectionInfo(
     long Id, string Trigger, string Status, DateTime StartedAt, DateTime? FinishedAt, int OrgsTotal, int OrgsDone, string? Error, IReadOnlyList<RunInfo> Runs);
