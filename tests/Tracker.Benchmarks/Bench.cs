@@ -1,0 +1,386 @@
+using System.Diagnostics;
+using System.Runtime;
+using System.Text.Json;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Tracker.Core;
+using Microsoft.Extensions.Options;
+using Tracker.Core.Catalog;
+using Tracker.Core.Collecting;
+using Tracker.Core.Data;
+using Tracker.Core.Sources.GitHub;
+using Tracker.Core.Sources.HuggingFace;
+using Tracker.Core.Sources.ModelScope;
+using Tracker.Testing;
+
+namespace Tracker.Benchmarks;
+
+/// <summary>One phase's cost: wall time, the process's peak working set during it, bytes allocated, requests per source.</summary>
+public sealed record Phase(string Name, double Seconds, double PeakMb, double AllocatedMb, Dictionary<string, int> Requests, Dictionary<string, RequestLog>? Seen)
+{
+    public int TotalRequests => Requests.Values.Sum();
+}
+
+public sealed record Report(
+    int Scale, string Provider, Dictionary<string, int> Minimum, Phase Baseline, Phase Collection, Phase SecondRun, Phase NextDay,
+    Dictionary<string, int> NextDayExpected, Dictionary<string, long> Rows, double ProcessPeakMb, List<string> Failures)
+{
+    public double Ratio => Collection.Seconds / Baseline.Seconds;
+}
+
+public static class Bench
+{
+    public const double MaxRatio = 1.3;
+    public const double MaxPeakMb = 300;
+    private static readonly string[] Sources = [Platform.HuggingFace, Platform.ModelScope, Platform.GitHub];
+
+    public static async Task<Report> RunAsync(BenchOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        Console.WriteLine($"Scale {options.Scale}, {options.Provider}, seed {options.Seed}; {Environment.ProcessorCount} cores, "
+                          + $"{(GCSettings.IsServerGC ? "server" : "workstation")} GC. Starting the fakes in their own process…");
+        await using var server = await ServerProcess.StartAsync(options.Scale, options.Seed);
+        var hello = server.Hello;
+        Console.WriteLine($"Fakes ready: {hello.GetProperty("hfModels")} Hugging Face models ({hello.GetProperty("familyModels")} in the families), "
+                          + $"{hello.GetProperty("derivatives")} derivatives over {hello.GetProperty("bases")} bases, "
+                          + $"{hello.GetProperty("msModels")} ModelScope models, {hello.GetProperty("repos")} GitHub repositories.");
+        var minimum = hello.GetProperty("minimum").Deserialize<Dictionary<string, int>>()!;
+        var hf = new Uri(hello.GetProperty(Platform.HuggingFace).GetString()!);
+        var ms = new Uri(hello.GetProperty(Platform.ModelScope).GetString()!);
+        var gh = new Uri(hello.GetProperty(Platform.GitHub).GetString()!);
+
+        if (options.Provider == DatabaseProviders.Postgres)
+        {
+            Environment.SetEnvironmentVariable(TestDatabase.PostgresVariable,
+                options.Connection ?? throw new ArgumentException("--provider postgres needs --connection \"<admin connection string>\""));
+        }
+
+        await using var database = await TestDatabase.CreateAsync(options.Provider);
+        var clock = new ShiftedTimeProvider();
+        var settings = new Dictionary<string, string?>
+        {
+            // Pooled connections, as the app's own connection string has them (TestDatabase turns pooling off for its cleanup).
+            ["ConnectionStrings:Tracker"] = database.Provider == DatabaseProviders.Sqlite
+                ? new Microsoft.Data.Sqlite.SqliteConnectionStringBuilder(database.ConnectionString) { Pooling = true }.ToString()
+                : database.ConnectionString,
+            // Budgets wide open: the benchmark measures the work, not the pacing.
+            ["Tracker:Pacing:HuggingFace:Requests"] = "1000000",
+            ["Tracker:Pacing:HuggingFace:Window"] = "00:00:01",
+        };
+
+        // The baseline: the same hosts' HttpClients (resilience, pacing, tally handlers), fetching and parsing every
+        // response the collection will, storing nothing (not even GitHub's ETag cache).
+        Phase baseline;
+        using (var host = await StartHostAsync(database, hf, ms, gh, clock, settings, s => s.AddSingleton<IHttpCacheStore, NoCacheStore>()))
+        {
+            _ = await server.LogAsync();
+            baseline = await MeasureAsync("baseline (fetch + parse)", () => Baseline.RunAsync(host.Services, CancellationToken.None));
+            baseline = baseline with { Seen = await server.LogAsync() };
+        }
+
+        // The collection on a fresh database (the baseline host only migrated it; it stored nothing).
+        using var collectionHost = await StartHostAsync(database, hf, ms, gh, clock, settings);
+        var collector = collectionHost.Services.GetRequiredService<Collector>();
+        CollectionResult? first = null;
+        var collection = await MeasureAsync("collection", async () =>
+        {
+            first = await collector.RunAsync("benchmark", CancellationToken.None);
+            return PerSource(first);
+        });
+        collection = collection with { Seen = await server.LogAsync() };
+        var rows = await CountRowsAsync(collectionHost.Services);
+        Console.WriteLine("    time per source and kind (sum of runs): " + string.Join(", ", first!.Runs
+            .GroupBy(r => $"{r.Source} {r.Kind}")
+            .Select(g => $"{g.Key} {g.Sum(r => ((r.FinishedAt ?? r.StartedAt) - r.StartedAt).TotalSeconds):F1} s")));
+
+        CollectionResult? again = null;
+        var second = await MeasureAsync("second run, same day", async () =>
+        {
+            again = await collector.RunAsync("benchmark", CancellationToken.None);
+            return PerSource(again);
+        });
+        second = second with { Seen = await server.LogAsync() };
+
+        // The next day: 1% of the bases have new children; every counter is read again, lineage only where it grew.
+        clock.Offset += TimeSpan.FromDays(1);
+        var grown = await server.CommandAsync("grow " + clock.GetUtcNow().UtcDateTime.ToString("O", System.Globalization.CultureInfo.InvariantCulture));
+        var grownBases = grown.GetProperty("bases").GetInt32();
+        CollectionResult? next = null;
+        var nextDay = await MeasureAsync("next day", async () =>
+        {
+            next = await collector.RunAsync("benchmark", CancellationToken.None);
+            return PerSource(next);
+        });
+        nextDay = nextDay with { Seen = await server.LogAsync() };
+        var hfLists = minimum["huggingface.list"];
+        var nextExpected = new Dictionary<string, int>
+        {
+            [Platform.HuggingFace] = hfLists + hello.GetProperty("familyModels").GetInt32() + grownBases,
+            [Platform.ModelScope] = minimum[Platform.ModelScope],
+            [Platform.GitHub] = minimum[Platform.GitHub],
+        };
+
+        var report = new Report(options.Scale, options.Provider, minimum, baseline, collection, second, nextDay, nextExpected, rows,
+            ProcessPeakMb(), []);
+        Check(report, first!, again!, next!, report.Failures);
+        Print(report, grown);
+        return report;
+    }
+
+    /// <summary>
+    /// A host as <see cref="CoreHost"/> builds it (the app's wiring) over <paramref name="database"/>, with the given
+    /// service overrides applied last.
+    /// </summary>
+    private static async Task<IHost> StartHostAsync(
+        TestDatabase database, Uri hf, Uri ms, Uri gh, TimeProvider clock, Dictionary<string, string?> settings, Action<IServiceCollection>? configure = null)
+    {
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true, ContentRootPath = database.Folder });
+        builder.Logging.ClearProviders();
+        var config = new Dictionary<string, string?>(database.Settings) { ["HF_ENDPOINT"] = hf.AbsoluteUri };
+        foreach (var (key, value) in CoreHost.SourceSettings(ms, gh).Concat(settings))
+        {
+            config[key] = value;
+        }
+
+        builder.Configuration.AddInMemoryCollection(config);
+        builder.Services.AddSingleton(clock);
+        builder.AddTrackerCore();
+        configure?.Invoke(builder.Services);
+        var host = builder.Build();
+        await host.Services.GetRequiredService<DatabaseMigrator>().MigrateAsync(CancellationToken.None);
+        return host;
+    }
+
+    private static Dictionary<string, int> PerSource(CollectionResult result) =>
+        Sources.ToDictionary(s => s, s => result.Runs.Where(r => r.Source == s).Sum(r => r.Requests));
+
+    private static async Task<Phase> MeasureAsync(string name, Func<Task<Dictionary<string, int>>> work)
+    {
+        GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
+        GC.WaitForPendingFinalizers();
+        ResetPeak();
+        var allocated = GC.GetTotalAllocatedBytes();
+        var watch = Stopwatch.StartNew();
+        var requests = await work();
+        watch.Stop();
+        var peak = PeakMb();
+        Console.WriteLine($"  {name}: {watch.Elapsed.TotalSeconds:F1} s, peak working set {peak:F0} MB, {requests.Values.Sum()} requests");
+        return new Phase(name, watch.Elapsed.TotalSeconds, peak, (GC.GetTotalAllocatedBytes() - allocated) / 1048576.0, requests, null);
+    }
+
+    /// <summary>Resets the kernel's peak-RSS mark (VmHWM) of this process, so each phase's peak is its own.</summary>
+    private static void ResetPeak()
+    {
+        try
+        {
+            File.WriteAllText("/proc/self/clear_refs", "5");
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // Not Linux: the phase peaks are then the process's peak so far.
+        }
+    }
+
+    private static double PeakMb() => ReadStatusKb("VmHWM:") is { } kb ? kb / 1024.0 : ProcessPeakMb();
+
+    private static double ProcessPeakMb()
+    {
+        using var self = Process.GetCurrentProcess();
+        return self.PeakWorkingSet64 / 1048576.0;
+    }
+
+    private static long? ReadStatusKb(string key)
+    {
+        try
+        {
+            var line = File.ReadLines("/proc/self/status").FirstOrDefault(l => l.StartsWith(key, StringComparison.Ordinal));
+            return line is null ? null : long.Parse(line[key.Length..].Trim().Split(' ')[0], System.Globalization.CultureInfo.InvariantCulture);
+        }
+        catch (IOException)
+        {
+            return null;
+        }
+    }
+
+    private static async Task<Dictionary<string, long>> CountRowsAsync(IServiceProvider services)
+    {
+        await using var db = await services.GetRequiredService<IDbContextFactory<TrackerDbContext>>().CreateDbContextAsync();
+        return new Dictionary<string, long>
+        {
+            ["Models"] = await db.Models.LongCountAsync(),
+            ["Snapshots"] = await db.Snapshots.LongCountAsync(),
+            ["Derivatives"] = await db.Derivatives.LongCountAsync(),
+            ["DerivativeCounts"] = await db.DerivativeCounts.LongCountAsync(),
+            ["Repos"] = await db.Repos.LongCountAsync(),
+            ["RepoSnapshots"] = await db.RepoSnapshots.LongCountAsync(),
+            ["Releases"] = await db.Releases.LongCountAsync(),
+        };
+    }
+
+    private static void Check(Report r, CollectionResult first, CollectionResult second, CollectionResult next, List<string> failures)
+    {
+        if (!first.Succeeded || !second.Succeeded || !next.Succeeded)
+        {
+            failures.Add($"a collection did not succeed: {first.Status}/{second.Status}/{next.Status} "
+                         + string.Join("; ", first.Runs.Concat(second.Runs).Concat(next.Runs).Select(x => x.Error).OfType<string>().Distinct().Take(3)));
+        }
+
+        if (r.Ratio > MaxRatio)
+        {
+            failures.Add($"collection wall time {r.Collection.Seconds:F1} s is {r.Ratio:F2} × the baseline's {r.Baseline.Seconds:F1} s (target ≤ {MaxRatio})");
+        }
+
+        if (r.Collection.PeakMb > MaxPeakMb)
+        {
+            failures.Add($"peak working set during the collection {r.Collection.PeakMb:F0} MB (target ≤ {MaxPeakMb} MB)");
+        }
+
+        foreach (var source in Sources)
+        {
+            if (r.Collection.Requests[source] != r.Minimum[source])
+            {
+                failures.Add($"{source}: the collection made {r.Collection.Requests[source]} requests, the minimum is {r.Minimum[source]}");
+            }
+
+            if (r.Collection.Seen![source].Requests != r.Collection.Requests[source])
+            {
+                failures.Add($"{source}: the collection recorded {r.Collection.Requests[source]} requests, the fake saw {r.Collection.Seen[source].Requests}");
+            }
+
+            if (r.Collection.Seen[source].Duplicates > 0)
+            {
+                failures.Add($"{source}: {r.Collection.Seen[source].Duplicates} requests repeated within the first run");
+            }
+
+            if (r.NextDay.Requests[source] != r.NextDayExpected[source])
+            {
+                failures.Add($"{source}: the next day's run made {r.NextDay.Requests[source]} requests, expected {r.NextDayExpected[source]}");
+            }
+        }
+
+        if (r.SecondRun.TotalRequests != 0 || r.SecondRun.Seen!.Values.Sum(s => s.Requests) != 0)
+        {
+            failures.Add($"the second run the same day made {r.SecondRun.TotalRequests} requests (the fakes saw {r.SecondRun.Seen!.Values.Sum(s => s.Requests)}); nothing was owed");
+        }
+    }
+
+    private static void Print(Report r, JsonElement grown)
+    {
+        Console.WriteLine();
+        Console.WriteLine($"{"",-28}{"baseline",12}{"collection",12}{"2nd run",10}{"next day",10}");
+        Console.WriteLine($"{"wall time (s)",-28}{r.Baseline.Seconds,12:F1}{r.Collection.Seconds,12:F1}{r.SecondRun.Seconds,10:F2}{r.NextDay.Seconds,10:F1}");
+        Console.WriteLine($"{"peak working set (MB)",-28}{r.Baseline.PeakMb,12:F0}{r.Collection.PeakMb,12:F0}{r.SecondRun.PeakMb,10:F0}{r.NextDay.PeakMb,10:F0}");
+        Console.WriteLine($"{"allocated (MB)",-28}{r.Baseline.AllocatedMb,12:F0}{r.Collection.AllocatedMb,12:F0}{r.SecondRun.AllocatedMb,10:F0}{r.NextDay.AllocatedMb,10:F0}");
+        foreach (var s in Sources)
+        {
+            Console.WriteLine($"{"requests " + s,-28}{r.Baseline.Requests[s],12}{r.Collection.Requests[s],12}{r.SecondRun.Requests[s],10}{r.NextDay.Requests[s],10}");
+        }
+
+        foreach (var s in Sources)
+        {
+            Console.WriteLine($"{"  seen by fake / repeated",-28}{Seen(r.Baseline, s),12}{Seen(r.Collection, s),12}{Seen(r.SecondRun, s),10}{Seen(r.NextDay, s),10}");
+        }
+
+        Console.WriteLine();
+        Console.WriteLine($"collection / baseline: {r.Ratio:F2} (target ≤ {MaxRatio}); process peak working set {r.ProcessPeakMb:F0} MB");
+        Console.WriteLine($"minimum requests (first run): {string.Join(", ", r.Minimum.Select(kv => $"{kv.Key} {kv.Value}"))}");
+        Console.WriteLine($"next day: {grown.GetProperty("children")} new children on {grown.GetProperty("bases")} bases; expected requests "
+                          + string.Join(", ", r.NextDayExpected.Select(kv => $"{kv.Key} {kv.Value}")));
+        Console.WriteLine("rows written: " + string.Join(", ", r.Rows.Select(kv => $"{kv.Key} {kv.Value}")));
+    }
+
+    private static string Seen(Phase p, string source) =>
+        p.Seen is { } seen ? $"{seen[source].Requests}/{seen[source].Duplicates}" : "-";
+}
+
+/// <summary>GitHub's ETag cache for the baseline: nothing kept, so every response is fetched and parsed whole, and nothing is stored.</summary>
+public sealed class NoCacheStore : IHttpCacheStore
+{
+    public Task<byte[]?> GetAsync(string key, CancellationToken ct) => Task.FromResult<byte[]?>(null);
+
+    public Task SetAsync(string key, byte[] value, CancellationToken ct) => Task.CompletedTask;
+}
+
+/// <summary>Fetch and parse what a collection fetches, in the same order and with the same parallelism (sources side by side), storing nothing.</summary>
+public static class Baseline
+{
+    public static async Task<Dictionary<string, int>> RunAsync(IServiceProvider services, CancellationToken ct)
+    {
+        var catalog = services.GetRequiredService<FamilyCatalog>();
+        var results = await Task.WhenAll(
+            HuggingFaceAsync(catalog, services.GetRequiredService<HuggingFaceSource>(), services.GetRequiredService<IOptions<HuggingFaceOptions>>().Value.PageSize, ct),
+            ModelScopeAsync(catalog, services.GetRequiredService<ModelScopeSource>(), ct),
+            GitHubAsync(catalog, services.GetRequiredService<GitHubSource>(), ct));
+        return new Dictionary<string, int> { [Platform.HuggingFace] = results[0], [Platform.ModelScope] = results[1], [Platform.GitHub] = results[2] };
+    }
+
+    private static async Task<int> HuggingFaceAsync(FamilyCatalog catalog, HuggingFaceSource source, int pageSize, CancellationToken ct)
+    {
+        var requests = 0;
+        var models = new List<string>();
+        foreach (var org in catalog.OrgsFor(Platform.HuggingFace))
+        {
+            await foreach (var page in source.ListModelsAsync(org, pageSize, ct))
+            {
+                requests += page.Requests;
+                models.AddRange(page.Models
+                    .Where(m => catalog.Match(Platform.HuggingFace, m.RepoId) is not null
+                                && string.Equals(m.RepoId.Split('/')[0], org, StringComparison.OrdinalIgnoreCase))
+                    .Select(m => m.RepoId));
+            }
+        }
+
+        foreach (var id in models)
+        {
+            var count = (await source.GetChildrenCountAsync(id, ct))!;
+            requests += count.Requests;
+            if (count.Total is > 0)
+            {
+                await foreach (var page in source.ListChildrenAsync(id, pageSize, ct))
+                {
+                    requests += page.Requests;
+                    _ = page.Models.Select(c => SnapshotWriter.RelationTo(c.Tags, id)).Count(r => r is not null);
+                }
+            }
+        }
+
+        return requests;
+    }
+
+    private static async Task<int> ModelScopeAsync(FamilyCatalog catalog, ModelScopeSource source, CancellationToken ct)
+    {
+        var requests = 0;
+        foreach (var org in catalog.OrgsFor(Platform.ModelScope))
+        {
+            await foreach (var page in source.ListModelsAsync(org, ct))
+            {
+                requests += page.Requests;
+                _ = page.Models.Count(m => catalog.Match(Platform.ModelScope, m.RepoId) is not null);
+            }
+        }
+
+        return requests;
+    }
+
+    private static async Task<int> GitHubAsync(FamilyCatalog catalog, GitHubSource source, CancellationToken ct)
+    {
+        using var meter = GitHubRequestMeter.Start();
+        var targets = catalog.Families.SelectMany(f => f.Rules[Platform.GitHub]).Select(r => r.Repo ?? r.Org!).Distinct(StringComparer.OrdinalIgnoreCase);
+        foreach (var target in targets)
+        {
+            var repos = target.Contains('/', StringComparison.Ordinal)
+                ? [target]
+                : (await source.ListOrgReposAsync(target, ct)).Select(r => r.FullName).Where(n => catalog.Match(Platform.GitHub, n) is not null).ToList();
+            foreach (var repo in repos)
+            {
+                var parts = repo.Split('/');
+                _ = await source.GetRepoAsync(parts[0], parts[1], ct);
+            }
+        }
+
+        return meter.Requests;
+    }
+}
