@@ -186,11 +186,14 @@ public sealed partial class Collector(
 
     /// <summary>
     /// A family's derivatives: one detail request per model not yet counted today, and the lineage pages that are new
-    /// since the last pass (all of them the first time).
+    /// since the last pass (all of them the first time). Fetching and writing overlap: the fetch loop hands each write
+    /// to a single writer through a bounded queue, in order, so the database's time hides behind the network's and
+    /// memory holds at most a few pages.
     /// </summary>
     private async Task CollectDerivativesAsync(string familyId, DateOnly day, CollectionRun run, CancellationToken cancellationToken)
     {
         List<(long Id, string RepoId, DateTime? Synced)> bases;
+        Dictionary<long, (int Known, DateTime? Newest)> lineage;
         await using (var db = await contexts.CreateDbContextAsync(cancellationToken))
         {
             var counted = db.DerivativeCounts.Where(d => d.Day == day).Select(d => d.ModelId);
@@ -199,8 +202,18 @@ public sealed partial class Collector(
                 .OrderBy(m => m.Id)
                 .Select(m => new { m.Id, m.RepoId, m.LineageSyncedAt })
                 .ToListAsync(cancellationToken)).Select(m => (m.Id, m.RepoId, m.LineageSyncedAt))];
+
+            // What is already known of each base's tree, in one query rather than two per base.
+            lineage = (await (from d in db.Derivatives.AsNoTracking()
+                              join m in db.Models.AsNoTracking() on d.BaseModelId equals m.Id
+                              where m.FamilyId == familyId && m.Source == Platform.HuggingFace
+                              group d by d.BaseModelId into g
+                              select new { Id = g.Key, Known = g.Count(), Newest = g.Max(d => d.CreatedAt) }).ToListAsync(cancellationToken))
+                .ToDictionary(x => x.Id, x => (x.Known, x.Newest));
         }
 
+        await using var writes = WriteBehind.Start(cancellationToken);
+        var counts = new List<(long, ChildrenCount)>();
         foreach (var (id, repoId, synced) in bases)
         {
             var count = await huggingFace.GetChildrenCountAsync(repoId, cancellationToken);
@@ -210,37 +223,36 @@ public sealed partial class Collector(
                 continue;
             }
 
-            await writer.WriteDerivativeCountAsync(id, day, clock.GetUtcNow().UtcDateTime, count, cancellationToken);
+            counts.Add((id, count));
             run.Items++;
-            if (count.Total is > 0)
+            if (counts.Count == 100)
             {
-                await SyncLineageAsync(id, repoId, synced, count.Total.Value, run, cancellationToken);
+                var batch = counts.ToList();
+                counts.Clear();
+                await writes.EnqueueAsync(ct => writer.WriteDerivativeCountsAsync(batch, day, clock.GetUtcNow().UtcDateTime, ct), cancellationToken);
+            }
+
+            var (known, newest) = lineage.GetValueOrDefault(id);
+            // Nothing new since the last complete pass: the hub's count matches what is stored, so no page is owed.
+            if (count.Total is > 0 && !(synced is not null && known >= count.Total))
+            {
+                await ListLineageAsync(id, repoId, synced, newest, writes, run, cancellationToken);
             }
         }
+
+        await writes.EnqueueAsync(ct => writer.WriteDerivativeCountsAsync(counts, day, clock.GetUtcNow().UtcDateTime, ct), cancellationToken);
+        await writes.CompleteAsync();
     }
 
-    private async Task SyncLineageAsync(long baseId, string baseRepoId, DateTime? synced, long hubTotal, CollectionRun run, CancellationToken cancellationToken)
+    private async Task ListLineageAsync(
+        long baseId, string baseRepoId, DateTime? synced, DateTime? newestKnown, WriteBehind writes, CollectionRun run, CancellationToken cancellationToken)
     {
-        DateTime? newestKnown;
-        int known;
-        await using (var db = await contexts.CreateDbContextAsync(cancellationToken))
-        {
-            var children = db.Derivatives.Where(d => d.BaseModelId == baseId);
-            known = await children.CountAsync(cancellationToken);
-            newestKnown = await children.MaxAsync(d => d.CreatedAt, cancellationToken);
-        }
-
-        // Nothing new since the last complete pass: the hub's count matches what is stored, so no page is owed.
-        if (synced is not null && known >= hubTotal)
-        {
-            return;
-        }
-
         await foreach (var page in huggingFace.ListChildrenAsync(baseRepoId, huggingFaceOptions.Value.PageSize, cancellationToken))
         {
             run.Requests += page.Requests;
             run.Bytes += page.Bytes;
-            await writer.WriteDerivativesAsync(baseId, baseRepoId, page.Models, clock.GetUtcNow().UtcDateTime, cancellationToken);
+            var now = clock.GetUtcNow().UtcDateTime;
+            await writes.EnqueueAsync(ct => writer.WriteDerivativesAsync(baseId, baseRepoId, page.Models, now, ct), cancellationToken);
 
             // Newest first: once a page reaches a child already known, the rest is known too.
             if (synced is not null && newestKnown is { } newest && page.Models.Any(c => c.CreatedAt is { } created && created <= newest))
@@ -249,9 +261,9 @@ public sealed partial class Collector(
             }
         }
 
-        await using var write = await contexts.CreateDbContextAsync(cancellationToken);
-        var now = clock.GetUtcNow().UtcDateTime;
-        await write.Models.Where(m => m.Id == baseId).ExecuteUpdateAsync(s => s.SetProperty(m => m.LineageSyncedAt, now), cancellationToken);
+        // Queued after the base's pages, so it is written only once they are.
+        var at = clock.GetUtcNow().UtcDateTime;
+        await writes.EnqueueAsync(ct => writer.MarkLineageSyncedAsync(baseId, at, ct), cancellationToken);
     }
 
     private static async Task MarkAbandonedAsync(TrackerDbContext db, DateTime now, CancellationToken cancellationToken)

@@ -12,7 +12,7 @@ namespace Tracker.Core.Collecting;
 /// each repository is snapshotted once a day and what is done is not fetched again.
 /// </summary>
 public sealed class GitHubPipeline(
-    FamilyCatalog catalog, GitHubSource github, IOptions<GitHubOptions> options, GitHubWriter writer, TimeProvider clock) : ISourcePipeline
+    FamilyCatalog catalog, GitHubSource github, IOptions<GitHubOptions> options, GitHubWriter writer, IHttpCacheStore cache, TimeProvider clock) : ISourcePipeline
 {
     public string Source => Platform.GitHub;
 
@@ -53,20 +53,28 @@ public sealed class GitHubPipeline(
                 await writer.UpsertListedAsync(matched, now, cancellationToken);
             }
 
+            // Writes overlap the next repository's fetches; they are all done before the run ends.
+            await using var writes = WriteBehind.Start(cancellationToken);
             foreach (var (id, fullName) in await writer.DueAsync(target, day, cancellationToken))
             {
                 var parts = fullName.Split('/');
                 // https://docs.github.com/rest/repos/repos#get-a-repository and …/releases#list-releases
                 var snapshot = await github.GetRepoAsync(parts[0], parts[1], cancellationToken);
+                var at = clock.GetUtcNow().UtcDateTime;
                 if (snapshot is null)
                 {
-                    await writer.MarkGoneAsync(id, clock.GetUtcNow().UtcDateTime, cancellationToken);
+                    await writes.EnqueueAsync(ct => writer.MarkGoneAsync(id, at, ct), cancellationToken);
                     continue;
                 }
 
-                await writer.WriteAsync(id, snapshot, day, clock.GetUtcNow().UtcDateTime, cancellationToken);
+                await writes.EnqueueAsync(ct => writer.WriteAsync(id, snapshot, day, at, ct), cancellationToken);
                 run.Items++;
             }
+
+            await writes.CompleteAsync();
+
+            // The run's ETags are stored before it ends, so the next run revalidates instead of refetching.
+            await cache.FlushAsync(cancellationToken);
 
             // Last, so that a repository that moved away was first followed through its 301 (and renamed), not declared gone.
             if (!target.Contains('/', StringComparison.Ordinal))

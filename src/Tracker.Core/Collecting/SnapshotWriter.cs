@@ -91,28 +91,58 @@ public sealed class SnapshotWriter(IDbContextFactory<TrackerDbContext> contexts)
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
-    /// <summary>Upserts a base model's derivative counts for the day.</summary>
-    public async Task WriteDerivativeCountAsync(long modelId, DateOnly day, DateTime collectedAt, ChildrenCount count, CancellationToken cancellationToken)
+    /// <summary>Upserts base models' derivative counts for the day, many per statement, in one transaction.</summary>
+    public async Task WriteDerivativeCountsAsync(IReadOnlyList<(long ModelId, ChildrenCount Count)> counts, DateOnly day, DateTime collectedAt, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(count);
+        ArgumentNullException.ThrowIfNull(counts);
+        if (counts.Count == 0)
+        {
+            return;
+        }
+
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
         await db.Database.OpenConnectionAsync(cancellationToken);
-        await using var command = db.Database.GetDbConnection().CreateCommand();
-        command.CommandText = """
-            INSERT INTO "DerivativeCounts" ("ModelId", "Day", "CollectedAt", "Finetune", "Quantized", "Adapter", "Merge", "Total")
-            VALUES (@m, @day, @at, @f, @q, @a, @g, @t)
-            ON CONFLICT ("ModelId", "Day") DO UPDATE SET "CollectedAt" = excluded."CollectedAt", "Finetune" = excluded."Finetune",
-                "Quantized" = excluded."Quantized", "Adapter" = excluded."Adapter", "Merge" = excluded."Merge", "Total" = excluded."Total"
-            """;
-        Add(command, "@m", modelId);
-        Add(command, "@day", day);
-        Add(command, "@at", collectedAt);
-        Add(command, "@f", count.Finetune);
-        Add(command, "@q", count.Quantized);
-        Add(command, "@a", count.Adapter);
-        Add(command, "@g", count.Merge);
-        Add(command, "@t", count.Total);
-        await command.ExecuteNonQueryAsync(cancellationToken);
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        foreach (var chunk in counts.DistinctBy(c => c.ModelId).Chunk(ChunkSize))
+        {
+            await using var command = db.Database.GetDbConnection().CreateCommand();
+            command.Transaction = transaction.GetDbTransaction();
+            var sql = new StringBuilder("""
+                INSERT INTO "DerivativeCounts" ("ModelId", "Day", "CollectedAt", "Finetune", "Quantized", "Adapter", "Merge", "Total")
+                VALUES
+                """);
+            Add(command, "@day", day);
+            Add(command, "@at", collectedAt);
+            for (var i = 0; i < chunk.Length; i++)
+            {
+                var (modelId, c) = chunk[i];
+                var p = i.ToString(CultureInfo.InvariantCulture);
+                sql.Append(i == 0 ? "\n(" : ",\n(").Append(CultureInfo.InvariantCulture, $"@m{p}, @day, @at, @f{p}, @q{p}, @a{p}, @g{p}, @t{p})");
+                Add(command, "@m" + p, modelId);
+                Add(command, "@f" + p, c.Finetune);
+                Add(command, "@q" + p, c.Quantized);
+                Add(command, "@a" + p, c.Adapter);
+                Add(command, "@g" + p, c.Merge);
+                Add(command, "@t" + p, c.Total);
+            }
+
+            sql.Append("""
+
+                ON CONFLICT ("ModelId", "Day") DO UPDATE SET "CollectedAt" = excluded."CollectedAt", "Finetune" = excluded."Finetune",
+                    "Quantized" = excluded."Quantized", "Adapter" = excluded."Adapter", "Merge" = excluded."Merge", "Total" = excluded."Total"
+                """);
+            command.CommandText = sql.ToString();
+            await command.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        await transaction.CommitAsync(cancellationToken);
+    }
+
+    /// <summary>Records that a base model's children were listed completely up to now.</summary>
+    public async Task MarkLineageSyncedAsync(long modelId, DateTime at, CancellationToken cancellationToken)
+    {
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        await db.Models.Where(m => m.Id == modelId).ExecuteUpdateAsync(s => s.SetProperty(m => m.LineageSyncedAt, at), cancellationToken);
     }
 
     /// <summary>Upserts a page of a base model's children (the model tree) in one transaction.</summary>

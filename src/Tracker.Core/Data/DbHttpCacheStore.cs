@@ -1,29 +1,103 @@
+using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using System.Text;
+using System.Threading.Channels;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Logging;
 using Tracker.Core.Sources.GitHub;
 
 namespace Tracker.Core.Data;
 
-/// <summary>Octokit's ETag cache kept in the database, so revalidations survive restarts and cost a 304 across runs.</summary>
-public sealed class DbHttpCacheStore(IDbContextFactory<TrackerDbContext> contexts, TimeProvider clock) : IHttpCacheStore
+/// <summary>
+/// Octokit's ETag cache kept in the database, so revalidations survive restarts and cost a 304 across runs. Entries are
+/// written behind the fetches that produced them (a cache write never holds up a request); reads see pending entries,
+/// and <see cref="FlushAsync"/> waits until everything set so far is stored. A lost entry only costs a full response
+/// instead of a 304, so a failed write is logged, not thrown.
+/// </summary>
+public sealed partial class DbHttpCacheStore : IHttpCacheStore, IAsyncDisposable
 {
+    private readonly IDbContextFactory<TrackerDbContext> _contexts;
+    private readonly TimeProvider _clock;
+    private readonly ILogger<DbHttpCacheStore> _logger;
+    private readonly ConcurrentDictionary<string, byte[]> _pending = new(StringComparer.Ordinal);
+    private readonly Channel<(string Key, byte[]? Value, TaskCompletionSource? Flushed)> _queue =
+        Channel.CreateBounded<(string, byte[]?, TaskCompletionSource?)>(new BoundedChannelOptions(256) { SingleReader = true });
+    private readonly Task _writer;
+
+    public DbHttpCacheStore(IDbContextFactory<TrackerDbContext> contexts, TimeProvider clock, ILogger<DbHttpCacheStore> logger)
+    {
+        _contexts = contexts;
+        _clock = clock;
+        _logger = logger;
+        _writer = Task.Run(WriteAsync);
+    }
+
     public async Task<byte[]?> GetAsync(string key, CancellationToken ct)
     {
         var hash = Hash(key);
-        await using var db = await contexts.CreateDbContextAsync(ct);
+        if (_pending.TryGetValue(hash, out var pending))
+        {
+            return pending;
+        }
+
+        await using var db = await _contexts.CreateDbContextAsync(ct);
         return await db.HttpCache.AsNoTracking().Where(e => e.Key == hash).Select(e => e.Value).FirstOrDefaultAsync(ct);
     }
 
     public async Task SetAsync(string key, byte[] value, CancellationToken ct)
     {
-        await using var db = await contexts.CreateDbContextAsync(ct);
-        await db.Database.ExecuteSqlInterpolatedAsync($"""
-            INSERT INTO "HttpCache" ("Key", "Value", "UpdatedAt") VALUES ({Hash(key)}, {value}, {clock.GetUtcNow().UtcDateTime})
-            ON CONFLICT ("Key") DO UPDATE SET "Value" = excluded."Value", "UpdatedAt" = excluded."UpdatedAt"
-            """, ct);
+        var hash = Hash(key);
+        _pending[hash] = value;
+        await _queue.Writer.WriteAsync((hash, value, null), ct);
+    }
+
+    public async Task FlushAsync(CancellationToken ct)
+    {
+        var flushed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await _queue.Writer.WriteAsync(("", null, flushed), ct);
+        await flushed.Task.WaitAsync(ct);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _queue.Writer.TryComplete();
+        await _writer;
+    }
+
+    private async Task WriteAsync()
+    {
+        await foreach (var (key, value, flushed) in _queue.Reader.ReadAllAsync())
+        {
+            if (flushed is not null)
+            {
+                flushed.TrySetResult();
+                continue;
+            }
+
+            try
+            {
+                await using var db = await _contexts.CreateDbContextAsync();
+                await db.Database.ExecuteSqlInterpolatedAsync($"""
+                    INSERT INTO "HttpCache" ("Key", "Value", "UpdatedAt") VALUES ({key}, {value}, {_clock.GetUtcNow().UtcDateTime})
+                    ON CONFLICT ("Key") DO UPDATE SET "Value" = excluded."Value", "UpdatedAt" = excluded."UpdatedAt"
+                    """);
+            }
+            catch (Exception e) when (e is System.Data.Common.DbException or DbUpdateException or InvalidOperationException)
+            {
+                Log.WriteFailed(_logger, e);
+            }
+
+            // Only the entry just stored leaves the pending set; a newer value for the key stays until it is stored too.
+            _pending.TryRemove(KeyValuePair.Create(key, value!));
+        }
     }
 
     // Keys hold URLs and a token digest; a hash keeps them short and the token's digest out of the table.
     private static string Hash(string key) => Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(key)));
+
+    private static partial class Log
+    {
+        [LoggerMessage(1, LogLevel.Warning, "Storing an HTTP cache entry failed; the next request for it costs a full response")]
+        public static partial void WriteFailed(ILogger logger, Exception exception);
+    }
 }

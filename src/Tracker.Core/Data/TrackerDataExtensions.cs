@@ -35,7 +35,7 @@ public static class TrackerDataExtensions
 
             case DatabaseProviders.Sqlite:
                 var sqlite = SqliteConnectionString(connectionString, builder.Environment.ContentRootPath);
-                builder.Services.AddDbContextFactory<SqliteTrackerDbContext>(o => o.UseSqlite(sqlite));
+                builder.Services.AddDbContextFactory<SqliteTrackerDbContext>(o => o.UseSqlite(sqlite).AddInterceptors(SqlitePragmas.Instance));
                 builder.Services.AddScoped<TrackerDbContext>(sp => sp.GetRequiredService<SqliteTrackerDbContext>());
                 builder.Services.AddSingleton<IDbContextFactory<TrackerDbContext>>(sp =>
                     new UpcastFactory<SqliteTrackerDbContext>(sp.GetRequiredService<IDbContextFactory<SqliteTrackerDbContext>>()));

@@ -8,6 +8,9 @@ public interface IHttpCacheStore
     Task<byte[]?> GetAsync(string key, CancellationToken ct);
 
     Task SetAsync(string key, byte[] value, CancellationToken ct);
+
+    /// <summary>Waits until every entry set so far is stored durably (a store may write behind).</summary>
+    Task FlushAsync(CancellationToken ct) => Task.CompletedTask;
 }
 
 /// <summary>The default store: process memory, lost on restart.</summary>
