@@ -163,11 +163,13 @@ public static class Bench
         GC.WaitForPendingFinalizers();
         ResetPeak();
         var allocated = GC.GetTotalAllocatedBytes();
+        var cpu = CpuSeconds();
         var watch = Stopwatch.StartNew();
         var requests = await work();
         watch.Stop();
         var peak = PeakMb();
-        Console.WriteLine($"  {name}: {watch.Elapsed.TotalSeconds:F1} s, peak working set {peak:F0} MB, {requests.Values.Sum()} requests");
+        // CPU time of this process: on a machine shared with other work it is steadier than wall time.
+        Console.WriteLine($"  {name}: {watch.Elapsed.TotalSeconds:F1} s, CPU {CpuSeconds() - cpu:F1} s, peak working set {peak:F0} MB, {requests.Values.Sum()} requests");
         return new Phase(name, watch.Elapsed.TotalSeconds, peak, (GC.GetTotalAllocatedBytes() - allocated) / 1048576.0, requests, null);
     }
 
@@ -182,6 +184,12 @@ public static class Bench
         {
             // Not Linux: the phase peaks are then the process's peak so far.
         }
+    }
+
+    private static double CpuSeconds()
+    {
+        using var self = Process.GetCurrentProcess();
+        return self.TotalProcessorTime.TotalSeconds;
     }
 
     private static double PeakMb() => ReadStatusKb("VmHWM:") is { } kb ? kb / 1024.0 : ProcessPeakMb();

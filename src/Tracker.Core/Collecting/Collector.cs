@@ -214,7 +214,8 @@ public sealed partial class Collector(
 
         await using var writes = WriteBehind.Start(cancellationToken);
         var counts = new List<(long, ChildrenCount)>();
-        foreach (var (id, repoId, synced) in bases)
+        var synced = new List<long>();
+        foreach (var (id, repoId, lastSynced) in bases)
         {
             var count = await huggingFace.GetChildrenCountAsync(repoId, cancellationToken);
             run.Requests += count!.Requests;
@@ -225,23 +226,35 @@ public sealed partial class Collector(
 
             counts.Add((id, count));
             run.Items++;
-            if (counts.Count == 100)
-            {
-                var batch = counts.ToList();
-                counts.Clear();
-                await writes.EnqueueAsync(ct => writer.WriteDerivativeCountsAsync(batch, day, clock.GetUtcNow().UtcDateTime, ct), cancellationToken);
-            }
-
             var (known, newest) = lineage.GetValueOrDefault(id);
             // Nothing new since the last complete pass: the hub's count matches what is stored, so no page is owed.
-            if (count.Total is > 0 && !(synced is not null && known >= count.Total))
+            if (count.Total is > 0 && !(lastSynced is not null && known >= count.Total))
             {
-                await ListLineageAsync(id, repoId, synced, newest, writes, run, cancellationToken);
+                await ListLineageAsync(id, repoId, lastSynced, newest, writes, run, cancellationToken);
+                synced.Add(id);
+            }
+
+            if (counts.Count == 100)
+            {
+                await FlushCountsAsync();
             }
         }
 
-        await writes.EnqueueAsync(ct => writer.WriteDerivativeCountsAsync(counts, day, clock.GetUtcNow().UtcDateTime, ct), cancellationToken);
+        await FlushCountsAsync();
         await writes.CompleteAsync();
+
+        // Counts and lineage marks go in batches, queued after the pages they vouch for.
+        async Task FlushCountsAsync()
+        {
+            var (countBatch, syncedBatch, at) = (counts.ToList(), synced.ToList(), clock.GetUtcNow().UtcDateTime);
+            counts.Clear();
+            synced.Clear();
+            await writes.EnqueueAsync(async ct =>
+            {
+                await writer.WriteDerivativeCountsAsync(countBatch, day, at, ct);
+                await writer.MarkLineageSyncedAsync(syncedBatch, at, ct);
+            }, cancellationToken);
+        }
     }
 
     private async Task ListLineageAsync(
@@ -261,9 +274,6 @@ public sealed partial class Collector(
             }
         }
 
-        // Queued after the base's pages, so it is written only once they are.
-        var at = clock.GetUtcNow().UtcDateTime;
-        await writes.EnqueueAsync(ct => writer.MarkLineageSyncedAsync(baseId, at, ct), cancellationToken);
     }
 
     private static async Task MarkAbandonedAsync(TrackerDbContext db, DateTime now, CancellationToken cancellationToken)

@@ -138,11 +138,16 @@ public sealed class SnapshotWriter(IDbContextFactory<TrackerDbContext> contexts)
         await transaction.CommitAsync(cancellationToken);
     }
 
-    /// <summary>Records that a base model's children were listed completely up to now.</summary>
-    public async Task MarkLineageSyncedAsync(long modelId, DateTime at, CancellationToken cancellationToken)
+    /// <summary>Records that these base models' children were listed completely up to <paramref name="at"/>.</summary>
+    public async Task MarkLineageSyncedAsync(IReadOnlyCollection<long> modelIds, DateTime at, CancellationToken cancellationToken)
     {
+        if (modelIds.Count == 0)
+        {
+            return;
+        }
+
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
-        await db.Models.Where(m => m.Id == modelId).ExecuteUpdateAsync(s => s.SetProperty(m => m.LineageSyncedAt, at), cancellationToken);
+        await db.Models.Where(m => modelIds.Contains(m.Id)).ExecuteUpdateAsync(s => s.SetProperty(m => m.LineageSyncedAt, at), cancellationToken);
     }
 
     /// <summary>Upserts a page of a base model's children (the model tree) in one transaction.</summary>
@@ -156,42 +161,23 @@ public sealed class SnapshotWriter(IDbContextFactory<TrackerDbContext> contexts)
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
         await db.Database.OpenConnectionAsync(cancellationToken);
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-        var connection = db.Database.GetDbConnection();
-        foreach (var chunk in children.DistinctBy(c => c.RepoId.ToLowerInvariant()).Chunk(ChunkSize))
+        await using var upsert = new BatchUpsert(db.Database.GetDbConnection(), transaction.GetDbTransaction(),
+            """INSERT INTO "Derivatives" ("BaseModelId", "RepoId", "RepoKey", "Relation", "CreatedAt", "Downloads30d", "DownloadsAllTime", "Likes", "FirstSeenAt", "LastSeenAt") VALUES""",
+            "@b, {0}, {1}, {2}, {3}, {4}, {5}, {6}, @now, @now",
+            """
+            ON CONFLICT ("BaseModelId", "RepoKey") DO UPDATE SET
+                "RepoId" = excluded."RepoId", "Relation" = COALESCE(excluded."Relation", "Derivatives"."Relation"),
+                "CreatedAt" = COALESCE(excluded."CreatedAt", "Derivatives"."CreatedAt"), "Downloads30d" = excluded."Downloads30d",
+                "DownloadsAllTime" = excluded."DownloadsAllTime", "Likes" = excluded."Likes", "LastSeenAt" = excluded."LastSeenAt"
+            """,
+            columns: 7, db.Database.IsSqlite());
+        upsert.With("@b", baseModelId).With("@now", now);
+        foreach (var c in children.DistinctBy(c => c.RepoId.ToLowerInvariant()))
         {
-            await using var command = connection.CreateCommand();
-            command.Transaction = transaction.GetDbTransaction();
-            var sql = new StringBuilder("""
-                INSERT INTO "Derivatives" ("BaseModelId", "RepoId", "RepoKey", "Relation", "CreatedAt", "Downloads30d", "DownloadsAllTime", "Likes", "FirstSeenAt", "LastSeenAt")
-                VALUES
-                """);
-            Add(command, "@b", baseModelId);
-            Add(command, "@now", now);
-            for (var i = 0; i < chunk.Length; i++)
-            {
-                var c = chunk[i];
-                var p = i.ToString(CultureInfo.InvariantCulture);
-                sql.Append(i == 0 ? "\n(" : ",\n(").Append(CultureInfo.InvariantCulture, $"@b, @r{p}, @k{p}, @rel{p}, @c{p}, @d{p}, @a{p}, @l{p}, @now, @now)");
-                Add(command, "@r" + p, c.RepoId);
-                Add(command, "@k" + p, c.RepoId.ToLowerInvariant());
-                Add(command, "@rel" + p, RelationTo(c.Tags, baseRepoId));
-                Add(command, "@c" + p, c.CreatedAt);
-                Add(command, "@d" + p, c.Downloads30d);
-                Add(command, "@a" + p, c.DownloadsAllTime);
-                Add(command, "@l" + p, c.Likes);
-            }
-
-            sql.Append("""
-
-                ON CONFLICT ("BaseModelId", "RepoKey") DO UPDATE SET
-                    "RepoId" = excluded."RepoId", "Relation" = COALESCE(excluded."Relation", "Derivatives"."Relation"),
-                    "CreatedAt" = COALESCE(excluded."CreatedAt", "Derivatives"."CreatedAt"), "Downloads30d" = excluded."Downloads30d",
-                    "DownloadsAllTime" = excluded."DownloadsAllTime", "Likes" = excluded."Likes", "LastSeenAt" = excluded."LastSeenAt"
-                """);
-            command.CommandText = sql.ToString();
-            await command.ExecuteNonQueryAsync(cancellationToken);
+            await upsert.AddAsync([c.RepoId, c.RepoId.ToLowerInvariant(), RelationTo(c.Tags, baseRepoId), c.CreatedAt, c.Downloads30d, c.DownloadsAllTime, c.Likes], cancellationToken);
         }
 
+        await upsert.FlushAsync(cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         return children.Count;
     }

@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Threading.Channels;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage;
 using Microsoft.Extensions.Logging;
 using Tracker.Core.Sources.GitHub;
 
@@ -66,29 +67,66 @@ public sealed partial class DbHttpCacheStore : IHttpCacheStore, IAsyncDisposable
 
     private async Task WriteAsync()
     {
-        await foreach (var (key, value, flushed) in _queue.Reader.ReadAllAsync())
+        var batch = new List<(string Key, byte[] Value)>();
+        while (await _queue.Reader.WaitToReadAsync())
         {
-            if (flushed is not null)
+            // Whatever has queued up goes in one transaction, with one prepared statement.
+            TaskCompletionSource? flushed = null;
+            while (batch.Count < 256 && flushed is null && _queue.Reader.TryRead(out var item))
             {
-                flushed.TrySetResult();
-                continue;
+                if (item.Flushed is not null)
+                {
+                    flushed = item.Flushed;
+                }
+                else
+                {
+                    batch.Add((item.Key, item.Value!));
+                }
             }
 
-            try
+            await StoreAsync(batch);
+            foreach (var (key, value) in batch)
             {
-                await using var db = await _contexts.CreateDbContextAsync();
-                await db.Database.ExecuteSqlInterpolatedAsync($"""
-                    INSERT INTO "HttpCache" ("Key", "Value", "UpdatedAt") VALUES ({key}, {value}, {_clock.GetUtcNow().UtcDateTime})
-                    ON CONFLICT ("Key") DO UPDATE SET "Value" = excluded."Value", "UpdatedAt" = excluded."UpdatedAt"
-                    """);
-            }
-            catch (Exception e) when (e is System.Data.Common.DbException or DbUpdateException or InvalidOperationException)
-            {
-                Log.WriteFailed(_logger, e);
+                // Only the entry just stored leaves the pending set; a newer value for the key stays until it is stored too.
+                _pending.TryRemove(KeyValuePair.Create(key, value));
             }
 
-            // Only the entry just stored leaves the pending set; a newer value for the key stays until it is stored too.
-            _pending.TryRemove(KeyValuePair.Create(key, value!));
+            batch.Clear();
+            flushed?.TrySetResult();
+        }
+    }
+
+    private async Task StoreAsync(List<(string Key, byte[] Value)> batch)
+    {
+        if (batch.Count == 0)
+        {
+            return;
+        }
+
+        try
+        {
+            await using var db = await _contexts.CreateDbContextAsync();
+            await db.Database.OpenConnectionAsync();
+            await using var transaction = await db.Database.BeginTransactionAsync();
+            await using (var upsert = new Collecting.BatchUpsert(db.Database.GetDbConnection(), transaction.GetDbTransaction(),
+                """INSERT INTO "HttpCache" ("Key", "Value", "UpdatedAt") VALUES""", "{0}, {1}, @at",
+                """ON CONFLICT ("Key") DO UPDATE SET "Value" = excluded."Value", "UpdatedAt" = excluded."UpdatedAt" """,
+                columns: 2, db.Database.IsSqlite()).With("@at", _clock.GetUtcNow().UtcDateTime))
+            {
+                // The last value set for a key wins; one statement must not name a key twice.
+                foreach (var (key, value) in batch.GroupBy(e => e.Key).Select(g => g.Last()))
+                {
+                    await upsert.AddAsync([key, value], CancellationToken.None);
+                }
+
+                await upsert.FlushAsync(CancellationToken.None);
+            }
+
+            await transaction.CommitAsync();
+        }
+        catch (Exception e) when (e is System.Data.Common.DbException or DbUpdateException or InvalidOperationException)
+        {
+            Log.WriteFailed(_logger, e);
         }
     }
 
