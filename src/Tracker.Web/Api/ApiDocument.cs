@@ -80,6 +80,13 @@ internal static class ApiDocument
                     }
                 }
 
+                // Endpoints with a format parameter also answer text/csv (a Produces metadata would replace the JSON 200).
+                if (operation.Parameters?.Any(p => p.Name == "format") == true
+                    && operation.Responses?.TryGetValue("200", out var ok) == true && ok.Content is { } content)
+                {
+                    content["text/csv"] = new OpenApiMediaType { Schema = new OpenApiSchema { Type = JsonSchemaType.String } };
+                }
+
                 return Task.CompletedTask;
             });
             o.AddSchemaTransformer((schema, context, _) =>

@@ -1,9 +1,7 @@
-using System.Reflection;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Http.Json;
-using Microsoft.AspNetCore.Http.Metadata;
 using Microsoft.Extensions.Options;
 
 namespace Tracker.Web.Api;
@@ -150,7 +148,7 @@ internal static class ApiFormat
 }
 
 /// <summary>A payload written as CSV (see <see cref="JsonCsv"/>).</summary>
-public sealed class CsvResult(Func<JsonSerializerOptions, JsonNode?> payload, string? rowsProperty) : IResult, IEndpointMetadataProvider, IStatusCodeHttpResult
+public sealed class CsvResult(Func<JsonSerializerOptions, JsonNode?> payload, string? rowsProperty) : IResult, IStatusCodeHttpResult
 {
     public int? StatusCode => StatusCodes.Status200OK;
 
@@ -162,12 +160,6 @@ public sealed class CsvResult(Func<JsonSerializerOptions, JsonNode?> payload, st
         httpContext.Response.StatusCode = StatusCodes.Status200OK;
         httpContext.Response.ContentType = "text/csv; charset=utf-8";
         await httpContext.Response.WriteAsync(text, Encoding.UTF8, httpContext.RequestAborted);
-    }
-
-    public static void PopulateMetadata(MethodInfo method, EndpointBuilder builder)
-    {
-        ArgumentNullException.ThrowIfNull(builder);
-        builder.Metadata.Add(new ProducesResponseTypeMetadata(StatusCodes.Status200OK, typeof(string), ["text/csv"]));
     }
 }
 
