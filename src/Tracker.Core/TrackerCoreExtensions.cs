@@ -29,6 +29,7 @@ public static class TrackerCoreExtensions
         builder.AddTrackerData();
         services.AddSingleton<SnapshotWriter>();
         services.AddSingleton<TrackerQueries>();
+        services.AddSingleton<DataVersion>();
         services.AddSingleton<ListingCollector>();
         services.AddSingleton<GitHubWriter>();
         services.AddTransient<ISourcePipeline, ModelScopePipeline>();

@@ -8,6 +8,7 @@ var builder = WebApplication.CreateBuilder(CollectCommand.HostArguments(args));
 builder.AddTrackerCore();
 builder.AddTrackerJobs();
 builder.AddTrackerWeb();
+builder.AddTrackerApi();
 
 var app = builder.Build();
 
@@ -17,6 +18,7 @@ if (CollectCommand.IsRequested(args))
 }
 
 app.UseTrackerWeb();
+app.UseTrackerApi();
 app.MapTrackerApi();
 app.MapJobsDashboard();
 app.MapDashboard();

@@ -32,6 +32,7 @@ public sealed partial class Collector(
     SnapshotWriter writer,
     IDbContextFactory<TrackerDbContext> contexts,
     TimeProvider clock,
+    DataVersion dataVersion,
     ILogger<Collector> logger)
 {
     /// <summary>A running collection whose heartbeat is older than this was killed.</summary>
@@ -75,6 +76,7 @@ public sealed partial class Collector(
         collection.OrgsDone = collection.OrgsTotal;
         db.Collections.Update(collection);
         await db.SaveChangesAsync(CancellationToken.None);
+        dataVersion.Bump();
         Log.Finished(logger, collection.Id, collection.Status, runs.Sum(r => r.Requests), runs.Sum(r => r.Items));
         return new CollectionResult(collection.Id, collection.Status, runs);
     }
@@ -163,6 +165,9 @@ public sealed partial class Collector(
             {
                 await after(CancellationToken.None);
             }
+
+            // The run's pages and totals are committed: cached answers built before them are stale now.
+            dataVersion.Bump();
         }
 
         return run;

@@ -74,26 +74,11 @@ public sealed partial class TrackerQueries(IDbContextFactory<TrackerDbContext> c
         };
     }
 
-    /// <summary>New models on either hub and GitHub releases, newest first.</summary>
+    /// <summary>New models on either hub and GitHub releases, newest first: the first page of <see cref="GetReleasePageAsync"/>.</summary>
     public async Task<ReleasePage> GetReleasesAsync(string? familyId, DateOnly? from, DateOnly? to, int limit, CancellationToken cancellationToken)
     {
-        var start = from?.ToDateTime(TimeOnly.MinValue, DateTimeKind.Utc) ?? DateTime.MinValue;
-        var end = to?.AddDays(1).ToDateTime(TimeOnly.MinValue, DateTimeKind.Utc) ?? DateTime.MaxValue;
-        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
-        var models = await db.Models.AsNoTracking()
-            .Where(m => m.CreatedAt != null && m.CreatedAt >= start && m.CreatedAt < end && (familyId == null || m.FamilyId == familyId))
-            .OrderByDescending(m => m.CreatedAt).Take(limit)
-            .Select(m => new ReleaseItem("model", m.FamilyId, m.Source, m.RepoId, null, null, m.CreatedAt!.Value, false, m.DownloadsAllTime))
-            .ToListAsync(cancellationToken);
-        var releases = await (from r in db.Releases.AsNoTracking()
-                              join repo in db.Repos.AsNoTracking() on r.RepoId equals repo.Id
-                              where r.PublishedAt != null && r.PublishedAt >= start && r.PublishedAt < end && (familyId == null || repo.FamilyId == familyId)
-                              orderby r.PublishedAt descending
-                              select new ReleaseItem("release", repo.FamilyId, Platform.GitHub, repo.FullName, r.Tag, r.Name, r.PublishedAt!.Value, r.Prerelease, r.AssetDownloads))
-            .Take(limit).ToListAsync(cancellationToken);
-        var items = models.Concat(releases).OrderByDescending(i => i.At).ThenBy(i => i.Repo, StringComparer.Ordinal).Take(limit).ToList();
-        var asOf = await db.Collections.AsNoTracking().Where(c => c.FinishedAt != null).MaxAsync(c => c.FinishedAt, cancellationToken);
-        return new ReleasePage(items, asOf);
+        var page = await GetReleasePageAsync(familyId, from, to, limit, null, cancellationToken);
+        return new ReleasePage(page.Items, page.AsOf);
     }
 
     public async Task<ModelPage> GetModelsAsync(string? familyId, string sort, int limit, string? cursor, CancellationToken cancellationToken)

@@ -59,7 +59,7 @@ public sealed record SeriesDto(
     public static SeriesDto From(Series s) => new(s.Family, s.Metric, s.Platform, s.Relation, s.Points, s.AsOf, s.Quality);
 }
 
-public sealed record ReleasesDto(IReadOnlyList<ReleaseItem> Items, DateTime? AsOf);
+public sealed record ReleasesDto(IReadOnlyList<ReleaseItem> Items, string? NextCursor, DateTime? AsOf);
 
 /// <summary>One source in the status: its newest success and error, requests in its last run.</summary>
 public sealed record SourceStatusDto(string Source, DateTime? LastSuccess, string? LastError, DateTime? LastErrorAt, int RequestsLastRun, DateTime? NextRun);

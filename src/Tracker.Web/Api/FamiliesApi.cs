@@ -22,10 +22,17 @@ internal static class FamiliesApi
         return api;
     }
 
-    private static async Task<Ok<IReadOnlyList<FamilyDto>>> ListFamilies(TrackerQueries queries, CancellationToken cancellationToken)
+    private static async Task<Results<Ok<IReadOnlyList<FamilyDto>>, CsvResult, ValidationProblem>> ListFamilies(
+        string? format, HttpContext http, TrackerQueries queries, CancellationToken cancellationToken)
     {
+        if (!ApiFormat.TryWantsCsv(http, format, out var csv, out var formatError))
+        {
+            return ApiErrors.BadParameter("format", formatError!);
+        }
+
         var families = await queries.GetFamiliesAsync(cancellationToken);
-        return TypedResults.Ok<IReadOnlyList<FamilyDto>>([.. families.Select(FamilyDto.From)]);
+        IReadOnlyList<FamilyDto> dtos = [.. families.Select(FamilyDto.From)];
+        return csv ? Csv.Of(dtos) : TypedResults.Ok(dtos);
     }
 
     private static async Task<Results<Ok<FamilyDetailsDto>, ProblemHttpResult>> GetFamily(string id, TrackerQueries queries, CancellationToken cancellationToken) =>
@@ -33,9 +40,15 @@ internal static class FamiliesApi
             ? TypedResults.Ok(FamilyDetailsDto.From(family))
             : UnknownFamily(id, queries);
 
-    private static async Task<Results<Ok<SeriesDto>, ProblemHttpResult, ValidationProblem>> GetSeries(
-        string id, string? metric, string? platform, string? relation, string? from, string? to, TrackerQueries queries, CancellationToken cancellationToken)
+    private static async Task<Results<Ok<SeriesDto>, CsvResult, ProblemHttpResult, ValidationProblem>> GetSeries(
+        string id, string? metric, string? platform, string? relation, string? from, string? to, string? format, HttpContext http, TrackerQueries queries,
+        CancellationToken cancellationToken)
     {
+        if (!ApiFormat.TryWantsCsv(http, format, out var csv, out var formatError))
+        {
+            return ApiErrors.BadParameter("format", formatError!);
+        }
+
         var canonical = Metrics.Normalize(metric ?? Metrics.DownloadsAllTime);
         if (canonical is null)
         {
@@ -72,9 +85,12 @@ internal static class FamiliesApi
             return ApiErrors.BadParameter("from", $"from ({from}) is after to ({to})");
         }
 
-        return await queries.GetSeriesAsync(id, canonical, platform, fromDay, toDay, cancellationToken, relation) is { } series
-            ? TypedResults.Ok(SeriesDto.From(series))
-            : UnknownFamily(id, queries);
+        if (await queries.GetSeriesAsync(id, canonical, platform, fromDay, toDay, cancellationToken, relation) is not { } series)
+        {
+            return UnknownFamily(id, queries);
+        }
+
+        return csv ? Csv.Of(SeriesDto.From(series), "points") : TypedResults.Ok(SeriesDto.From(series));
     }
 
     private static ProblemHttpResult UnknownFamily(string id, TrackerQueries queries) =>

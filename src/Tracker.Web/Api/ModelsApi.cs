@@ -17,9 +17,14 @@ internal static class ModelsApi
         return api;
     }
 
-    private static async Task<Results<Ok<ModelPageDto>, ProblemHttpResult, ValidationProblem>> ListModels(
-        string? family, string? sort, int? limit, string? cursor, TrackerQueries queries, CancellationToken cancellationToken)
+    private static async Task<Results<Ok<ModelPageDto>, CsvResult, ProblemHttpResult, ValidationProblem>> ListModels(
+        string? family, string? sort, int? limit, string? cursor, string? format, HttpContext http, TrackerQueries queries, CancellationToken cancellationToken)
     {
+        if (!ApiFormat.TryWantsCsv(http, format, out var csv, out var formatError))
+        {
+            return ApiErrors.BadParameter("format", formatError!);
+        }
+
         if (family is not null && queries.Catalog.Find(family) is null)
         {
             return ApiErrors.BadParameter("family", $"'{family}' is not a family; use one of {string.Join(", ", queries.Catalog.Families.Select(f => f.Id))}");
@@ -39,7 +44,8 @@ internal static class ModelsApi
         try
         {
             var page = await queries.GetModelsAsync(queries.Catalog.Find(family ?? "")?.Id, sortKey, limit ?? 100, cursor, cancellationToken);
-            return TypedResults.Ok(new ModelPageDto([.. page.Items.Select(ModelDto.From)], page.NextCursor, page.AsOf));
+            var dto = new ModelPageDto([.. page.Items.Select(ModelDto.From)], page.NextCursor, page.AsOf);
+            return csv ? Csv.Of(dto, "items") : TypedResults.Ok(dto);
         }
         catch (FormatException e)
         {
@@ -47,9 +53,20 @@ internal static class ModelsApi
         }
     }
 
-    private static async Task<Results<Ok<ModelHistoryDto>, ProblemHttpResult>> GetHistory(
-        string owner, string name, TrackerQueries queries, CancellationToken cancellationToken) =>
-        await queries.GetModelHistoryAsync($"{owner}/{name}", cancellationToken) is { } history
-            ? TypedResults.Ok(new ModelHistoryDto(ModelDto.From(history.Model), history.Snapshots, history.AsOf))
-            : ApiErrors.NotFound($"No tracked model '{owner}/{name}'.");
+    private static async Task<Results<Ok<ModelHistoryDto>, CsvResult, ProblemHttpResult, ValidationProblem>> GetHistory(
+        string owner, string name, string? format, HttpContext http, TrackerQueries queries, CancellationToken cancellationToken)
+    {
+        if (!ApiFormat.TryWantsCsv(http, format, out var csv, out var formatError))
+        {
+            return ApiErrors.BadParameter("format", formatError!);
+        }
+
+        if (await queries.GetModelHistoryAsync($"{owner}/{name}", cancellationToken) is not { } history)
+        {
+            return ApiErrors.NotFound($"No tracked model '{owner}/{name}'.");
+        }
+
+        var dto = new ModelHistoryDto(ModelDto.From(history.Model), history.Snapshots, history.AsOf);
+        return csv ? Csv.Of(dto, "snapshots") : TypedResults.Ok(dto);
+    }
 }

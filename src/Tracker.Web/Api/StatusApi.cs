@@ -12,7 +12,8 @@ internal static class StatusApi
     {
         var api = app.MapGroup("/api/v1/status").WithTags("Status");
         api.MapGet("/", GetStatus).WithName("GetStatus")
-            .WithSummary("The newest collection (and the newest complete one) with each org's run: requests, items, bytes, status, error; and the next scheduled run.");
+            .WithSummary("The newest collection (and the newest complete one) with each org's run: requests, items, bytes, status, error; and the next scheduled run.")
+            .WithMetadata(LiveDataMetadata.Instance);
         return api;
     }
 

@@ -8,7 +8,10 @@ internal static class TrackerApi
         app.MapModelsApi();
         app.MapReleasesApi();
         app.MapStatusApi();
+        app.MapPingApi();
+        app.MapBadgesApi();
         app.MapOpenApi();
+        app.MapApiReference();
         return app;
     }
 }
