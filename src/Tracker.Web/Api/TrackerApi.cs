@@ -8,6 +8,7 @@ internal static class TrackerApi
         app.MapModelsApi();
         app.MapReleasesApi();
         app.MapStatusApi();
+        app.MapClaimsApi();
         app.MapOpenApi();
         return app;
     }
