@@ -77,11 +77,18 @@ internal static class ClaimsApi
             return ApiErrors.BadParameter("date", error ?? "required: the day the ranking describes (YYYY-MM-DD)");
         }
 
-        using var reader = new StreamReader(request.Body);
+        // Read whole (the parser is synchronous and Kestrel refuses synchronous body reads); a ranking is a few KB.
+        using var body = new StreamReader(request.Body);
+        var text = await body.ReadToEndAsync(cancellationToken);
+        if (text.Length > 1_000_000)
+        {
+            return ApiErrors.BadParameter("body", "a ranking CSV is at most 1 MB");
+        }
+
         int rows;
         try
         {
-            rows = await importer.ImportAsync(reader, day.Value, note ?? "admin API", cancellationToken);
+            rows = await importer.ImportAsync(new StringReader(text), day.Value, note ?? "admin API", cancellationToken);
         }
         catch (FormatException e)
         {
