@@ -74,6 +74,7 @@ internal sealed class ClaimMeasurementConfiguration : IEntityTypeConfiguration<C
 {
     public void Configure(EntityTypeBuilder<ClaimMeasurement> e)
     {
+        e.ToTable("ClaimMeasurements");
         e.HasKey(m => new { m.ClaimId, m.Day });
         e.Property(m => m.ClaimId).HasMaxLength(64);
         e.Property(m => m.Verdict).HasMaxLength(32);
@@ -87,6 +88,7 @@ internal sealed class ClaimVerdictChangeConfiguration : IEntityTypeConfiguration
 {
     public void Configure(EntityTypeBuilder<ClaimVerdictChange> e)
     {
+        e.ToTable("ClaimVerdictChanges");
         e.HasIndex(c => new { c.ClaimId, c.Day });
         e.Property(c => c.ClaimId).HasMaxLength(64);
         e.Property(c => c.FromVerdict).HasMaxLength(32);

@@ -298,6 +298,7 @@ public sealed class ClaimsMeasurer(ClaimsLedger ledger, TrackerQueries queries, 
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
         var model = await db.Models.AsNoTracking()
             .Where(m => m.Source == Platform.HuggingFace && m.RepoKey == "deepseek-ai/deepseek-r1")
+            .OrderBy(m => m.Id)
             .Select(m => new { m.ParameterDtypes, m.PipelineTag, m.LastSeenAt }).FirstOrDefaultAsync(cancellationToken);
         var gap = "The FP8 part is checked against the weights' safetensors dtypes; \"video generation\" against the model's pipeline tag. "
             + "The energy saving (30%+) is not measurable from hub data.";

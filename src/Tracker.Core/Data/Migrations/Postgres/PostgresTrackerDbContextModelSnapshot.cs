@@ -68,7 +68,7 @@ namespace Tracker.Core.Data.Migrations.Postgres
 
                     b.HasKey("ClaimId", "Day");
 
-                    b.ToTable("ClaimMeasurement");
+                    b.ToTable("ClaimMeasurements", (string)null);
                 });
 
             modelBuilder.Entity("Tracker.Core.Claims.ClaimVerdictChange", b =>
@@ -106,7 +106,7 @@ namespace Tracker.Core.Data.Migrations.Postgres
 
                     b.HasIndex("ClaimId", "Day");
 
-                    b.ToTable("ClaimVerdictChange");
+                    b.ToTable("ClaimVerdictChanges", (string)null);
                 });
 
             modelBuilder.Entity("Tracker.Core.Claims.RankingEntry", b =>

@@ -63,7 +63,7 @@ namespace Tracker.Core.Data.Migrations.Sqlite
 
                     b.HasKey("ClaimId", "Day");
 
-                    b.ToTable("ClaimMeasurement");
+                    b.ToTable("ClaimMeasurements", (string)null);
                 });
 
             modelBuilder.Entity("Tracker.Core.Claims.ClaimVerdictChange", b =>
@@ -99,7 +99,7 @@ namespace Tracker.Core.Data.Migrations.Sqlite
 
                     b.HasIndex("ClaimId", "Day");
 
-                    b.ToTable("ClaimVerdictChange");
+                    b.ToTable("ClaimVerdictChanges", (string)null);
                 });
 
             modelBuilder.Entity("Tracker.Core.Claims.RankingEntry", b =>

@@ -12,7 +12,7 @@ namespace Tracker.Core.Data.Migrations.Sqlite
         protected override void Up(MigrationBuilder migrationBuilder)
         {
             migrationBuilder.CreateTable(
-                name: "ClaimMeasurement",
+                name: "ClaimMeasurements",
                 columns: table => new
                 {
                     ClaimId = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
@@ -29,11 +29,11 @@ namespace Tracker.Core.Data.Migrations.Sqlite
                 },
                 constraints: table =>
                 {
-                    table.PrimaryKey("PK_ClaimMeasurement", x => new { x.ClaimId, x.Day });
+                    table.PrimaryKey("PK_ClaimMeasurements", x => new { x.ClaimId, x.Day });
                 });
 
             migrationBuilder.CreateTable(
-                name: "ClaimVerdictChange",
+                name: "ClaimVerdictChanges",
                 columns: table => new
                 {
                     Id = table.Column<long>(type: "INTEGER", nullable: false)
@@ -47,7 +47,7 @@ namespace Tracker.Core.Data.Migrations.Sqlite
                 },
                 constraints: table =>
                 {
-                    table.PrimaryKey("PK_ClaimVerdictChange", x => x.Id);
+                    table.PrimaryKey("PK_ClaimVerdictChanges", x => x.Id);
                 });
 
             migrationBuilder.CreateTable(
@@ -71,8 +71,8 @@ namespace Tracker.Core.Data.Migrations.Sqlite
                 });
 
             migrationBuilder.CreateIndex(
-                name: "IX_ClaimVerdictChange_ClaimId_Day",
-                table: "ClaimVerdictChange",
+                name: "IX_ClaimVerdictChanges_ClaimId_Day",
+                table: "ClaimVerdictChanges",
                 columns: new[] { "ClaimId", "Day" });
         }
 
@@ -80,10 +80,10 @@ namespace Tracker.Core.Data.Migrations.Sqlite
         protected override void Down(MigrationBuilder migrationBuilder)
         {
             migrationBuilder.DropTable(
-                name: "ClaimMeasurement");
+                name: "ClaimMeasurements");
 
             migrationBuilder.DropTable(
-                name: "ClaimVerdictChange");
+                name: "ClaimVerdictChanges");
 
             migrationBuilder.DropTable(
                 name: "Rankings");

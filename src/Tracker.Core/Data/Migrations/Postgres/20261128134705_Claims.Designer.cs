@@ -12,7 +12,7 @@ using Tracker.Core.Data;
 namespace Tracker.Core.Data.Migrations.Postgres
 {
     [DbContext(typeof(PostgresTrackerDbContext))]
-    [Migration("20261128133026_Claims")]
+    [Migration("20261128134705_Claims")]
     partial class Claims
     {
         /// <inheritdoc />
@@ -71,7 +71,7 @@ namespace Tracker.Core.Data.Migrations.Postgres
 
                     b.HasKey("ClaimId", "Day");
 
-                    b.ToTable("ClaimMeasurement");
+                    b.ToTable("ClaimMeasurements", (string)null);
                 });
 
             modelBuilder.Entity("Tracker.Core.Claims.ClaimVerdictChange", b =>
@@ -109,7 +109,7 @@ namespace Tracker.Core.Data.Migrations.Postgres
 
                     b.HasIndex("ClaimId", "Day");
 
-                    b.ToTable("ClaimVerdictChange");
+                    b.ToTable("ClaimVerdictChanges", (string)null);
                 });
 
             modelBuilder.Entity("Tracker.Core.Claims.RankingEntry", b =>

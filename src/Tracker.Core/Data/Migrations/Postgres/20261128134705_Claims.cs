@@ -13,7 +13,7 @@ namespace Tracker.Core.Data.Migrations.Postgres
         protected override void Up(MigrationBuilder migrationBuilder)
         {
             migrationBuilder.CreateTable(
-                name: "ClaimMeasurement",
+                name: "ClaimMeasurements",
                 columns: table => new
                 {
                     ClaimId = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: false),
@@ -30,11 +30,11 @@ namespace Tracker.Core.Data.Migrations.Postgres
                 },
                 constraints: table =>
                 {
-                    table.PrimaryKey("PK_ClaimMeasurement", x => new { x.ClaimId, x.Day });
+                    table.PrimaryKey("PK_ClaimMeasurements", x => new { x.ClaimId, x.Day });
                 });
 
             migrationBuilder.CreateTable(
-                name: "ClaimVerdictChange",
+                name: "ClaimVerdictChanges",
                 columns: table => new
                 {
                     Id = table.Column<long>(type: "bigint", nullable: false)
@@ -48,7 +48,7 @@ namespace Tracker.Core.Data.Migrations.Postgres
                 },
                 constraints: table =>
                 {
-                    table.PrimaryKey("PK_ClaimVerdictChange", x => x.Id);
+                    table.PrimaryKey("PK_ClaimVerdictChanges", x => x.Id);
                 });
 
             migrationBuilder.CreateTable(
@@ -72,8 +72,8 @@ namespace Tracker.Core.Data.Migrations.Postgres
                 });
 
             migrationBuilder.CreateIndex(
-                name: "IX_ClaimVerdictChange_ClaimId_Day",
-                table: "ClaimVerdictChange",
+                name: "IX_ClaimVerdictChanges_ClaimId_Day",
+                table: "ClaimVerdictChanges",
                 columns: new[] { "ClaimId", "Day" });
         }
 
@@ -81,10 +81,10 @@ namespace Tracker.Core.Data.Migrations.Postgres
         protected override void Down(MigrationBuilder migrationBuilder)
         {
             migrationBuilder.DropTable(
-                name: "ClaimMeasurement");
+                name: "ClaimMeasurements");
 
             migrationBuilder.DropTable(
-                name: "ClaimVerdictChange");
+                name: "ClaimVerdictChanges");
 
             migrationBuilder.DropTable(
                 name: "Rankings");

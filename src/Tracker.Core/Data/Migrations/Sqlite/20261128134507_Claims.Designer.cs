@@ -11,7 +11,7 @@ using Tracker.Core.Data;
 namespace Tracker.Core.Data.Migrations.Sqlite
 {
     [DbContext(typeof(SqliteTrackerDbContext))]
-    [Migration("20261128132902_Claims")]
+    [Migration("20261128134507_Claims")]
     partial class Claims
     {
         /// <inheritdoc />
@@ -66,7 +66,7 @@ namespace Tracker.Core.Data.Migrations.Sqlite
 
                     b.HasKey("ClaimId", "Day");
 
-                    b.ToTable("ClaimMeasurement");
+                    b.ToTable("ClaimMeasurements", (string)null);
                 });
 
             modelBuilder.Entity("Tracker.Core.Claims.ClaimVerdictChange", b =>
@@ -102,7 +102,7 @@ namespace Tracker.Core.Data.Migrations.Sqlite
 
                     b.HasIndex("ClaimId", "Day");
 
-                    b.ToTable("ClaimVerdictChange");
+                    b.ToTable("ClaimVerdictChanges", (string)null);
                 });
 
             modelBuilder.Entity("Tracker.Core.Claims.RankingEntry", b =>
