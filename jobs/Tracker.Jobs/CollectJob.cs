@@ -1,17 +1,19 @@
 using Hangfire;
+using Tracker.Core.Claims;
 using Tracker.Core.Collecting;
 using Tracker.Core.Data;
 
 namespace Tracker.Jobs;
 
 /// <summary>The daily collection. Safe to run twice: every write upserts on its natural key.</summary>
-public sealed class CollectJob(Collector collector, IBackgroundJobClient jobs)
+public sealed class CollectJob(Collector collector, ClaimsRefresher claims, IBackgroundJobClient jobs)
 {
     [DisableConcurrentExecution(timeoutInSeconds: 60 * 60)]
     [AutomaticRetry(Attempts = 2, OnAttemptsExceeded = AttemptsExceededAction.Fail)]
     public async Task RunAsync(string trigger, CancellationToken cancellationToken)
     {
         var result = await collector.RunAsync(trigger, cancellationToken);
+        await claims.RunAsync(cancellationToken);
         if (result.ResumeAt is { } resumeAt)
         {
             // A spent rate limit deferred part of the work: a later run, after the reset, completes it.

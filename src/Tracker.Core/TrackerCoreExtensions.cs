@@ -5,6 +5,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Http.Resilience;
 using Microsoft.Extensions.Options;
 using Tracker.Core.Catalog;
+using Tracker.Core.Claims;
 using Tracker.Core.Collecting;
 using Tracker.Core.Data;
 using Tracker.Core.Sources;
@@ -42,6 +43,7 @@ public static class TrackerCoreExtensions
         builder.AddHuggingFace();
         builder.AddModelScope();
         builder.AddGitHub();
+        builder.AddTrackerClaims();
 
         // After every source: the pacer must be the innermost handler of each client.
         builder.AddPacing();

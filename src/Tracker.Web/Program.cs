@@ -3,7 +3,7 @@ using Tracker.Jobs;
 using Tracker.Web.Api;
 using Tracker.Web.Hosting;
 
-var builder = WebApplication.CreateBuilder(CollectCommand.HostArguments(args));
+var builder = WebApplication.CreateBuilder(RankingImportCommand.HostArguments(CollectCommand.HostArguments(args)));
 
 builder.AddTrackerCore();
 builder.AddTrackerJobs();
@@ -15,6 +15,11 @@ var app = builder.Build();
 if (CollectCommand.IsRequested(args))
 {
     return await CollectCommand.RunAsync(app);
+}
+
+if (RankingImportCommand.IsRequested(args))
+{
+    return await RankingImportCommand.RunAsync(app, args);
 }
 
 app.UseTrackerWeb();

@@ -50,6 +50,9 @@ public sealed class FakeHuggingFaceHub : IAsyncDisposable
     /// <summary>Answer childrenModelCount as an object per relation (true) or as a bare integer (false).</summary>
     public bool ChildrenCountAsObject { get; set; } = true;
 
+    /// <summary>Trending scores per model id for <c>sort=trendingScore</c>; a model not listed scores its likes.</summary>
+    public ConcurrentDictionary<string, double> TrendingScores { get; } = new(StringComparer.OrdinalIgnoreCase);
+
     /// <summary>Authors whose listing answers 500.</summary>
     public ConcurrentDictionary<string, bool> FailingAuthors { get; } = new(StringComparer.OrdinalIgnoreCase);
 
@@ -169,9 +172,11 @@ public sealed class FakeHuggingFaceHub : IAsyncDisposable
             return;
         }
 
-        var matching = _models
-            .Where(m => author.Length == 0 || string.Equals(m.Author, author, StringComparison.OrdinalIgnoreCase))
-            .OrderBy(m => m.Id, StringComparer.Ordinal)
+        var filtered = _models.Where(m => author.Length == 0 || string.Equals(m.Author, author, StringComparison.OrdinalIgnoreCase));
+        // sort=trendingScore is always descending on the Hub (the direction parameter is obsolete).
+        var matching = (query["sort"].ToString() == "trendingScore"
+                ? filtered.OrderByDescending(TrendingScore).ThenBy(m => m.Id, StringComparer.Ordinal)
+                : filtered.OrderBy(m => m.Id, StringComparer.Ordinal))
             .ToList();
         var items = matching.Skip(offset).Take(limit).ToList();
         if (offset + limit < matching.Count)
@@ -188,9 +193,20 @@ public sealed class FakeHuggingFaceHub : IAsyncDisposable
             return;
         }
 
-        var array = new JsonArray([.. items.Select(m => Project(m, expand))]);
+        var array = new JsonArray([.. items.Select(m =>
+        {
+            var o = Project(m, expand);
+            if (expand.Contains("trendingScore"))
+            {
+                o["trendingScore"] = TrendingScore(m);
+            }
+
+            return o;
+        })]);
         await context.Response.WriteAsync(array.ToJsonString());
     }
+
+    private double TrendingScore(FakeModel m) => TrendingScores.TryGetValue(m.Id, out var score) ? score : m.Likes ?? 0;
 
     // GET /api/models/{id}?expand[]=childrenModelCount
     private async Task ModelInfoAsync(HttpContext context, string id)
@@ -259,6 +275,7 @@ public sealed class FakeHuggingFaceHub : IAsyncDisposable
             }
         }
 
+        Put("author", m.Author, false);
         Put("downloads", m.Downloads, true);
         Put("downloadsAllTime", m.DownloadsAllTime, false);
         Put("likes", m.Likes, true);

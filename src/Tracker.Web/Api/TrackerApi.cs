@@ -10,6 +10,7 @@ internal static class TrackerApi
         app.MapStatusApi();
         app.MapPingApi();
         app.MapBadgesApi();
+        app.MapClaimsApi();
         app.MapOpenApi();
         app.MapApiReference();
         return app;

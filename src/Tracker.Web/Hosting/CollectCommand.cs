@@ -35,6 +35,7 @@ internal static class CollectCommand
             }
 
             var result = await app.Services.GetRequiredService<Collector>().RunAsync("command", cancel.Token);
+            await app.Services.GetRequiredService<Tracker.Core.Claims.ClaimsRefresher>().RunAsync(cancel.Token);
             foreach (var run in result.Runs)
             {
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
