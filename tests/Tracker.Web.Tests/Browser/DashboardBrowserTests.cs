@@ -44,7 +44,7 @@ public sealed class DashboardBrowserTests(BrowserFixture browser) : IClassFixtur
         Assert.Equal(4, await page.Locator("#model-counts g.scatterlayer .trace").CountAsync());
 
         // The family cards carry the numbers the API reports.
-        var qwenModels = await page.Locator("article[data-family=qwen] dd[data-metric=models]").InnerTextAsync();
+        var qwenModels = await page.Locator("article[data-family=qwen] [data-metric=models]").InnerTextAsync();
         Assert.Equal(app.Expected("qwen").Models.ToString("N0", System.Globalization.CultureInfo.InvariantCulture), qwenModels.Trim());
         Assert.Contains("Last collection", await page.Locator("[data-testid=data-status]").InnerTextAsync(), StringComparison.Ordinal);
 
