@@ -1,5 +1,3 @@
-using System.Globalization;
-using System.Text;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Tracker.Web.Components.Charts;
 
@@ -41,33 +39,6 @@ internal static class DashboardApi
             return ApiErrors.NotFound("No such chart: check family, model and metric.");
         }
 
-        return format == "csv" ? TypedResults.Text(ToCsv(spec), "text/csv; charset=utf-8") : TypedResults.Ok(spec);
-    }
-
-    /// <summary>One row per point. Series names are third-party text: quoted, and a leading formula character neutralised (OWASP CSV injection).</summary>
-    public static string ToCsv(ChartSpec spec)
-    {
-        ArgumentNullException.ThrowIfNull(spec);
-        var csv = new StringBuilder("series,x,y\n");
-        foreach (var s in spec.Series)
-        {
-            for (var i = 0; i < s.X.Count; i++)
-            {
-                csv.Append(Field(s.Name)).Append(',').Append(Field(s.X[i])).Append(',')
-                    .Append(s.Y[i]?.ToString(CultureInfo.InvariantCulture) ?? "").Append('\n');
-            }
-        }
-
-        return csv.ToString();
-    }
-
-    private static string Field(string value)
-    {
-        if (value.Length > 0 && value[0] is '=' or '+' or '-' or '@' or '\t' or '\r')
-        {
-            value = "'" + value;
-        }
-
-        return value.IndexOfAny([',', '"', '\n', '\r']) >= 0 ? "\"" + value.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"" : value;
+        return format == "csv" ? TypedResults.Text(ChartCsv.Format(spec), "text/csv; charset=utf-8") : TypedResults.Ok(spec);
     }
 }
