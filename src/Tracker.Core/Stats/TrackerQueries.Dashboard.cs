@@ -136,6 +136,13 @@ public sealed partial class TrackerQueries
         return SeriesMath.WeekOverWeek(await GetSeriesAsync(familyId, metric, null, today.AddDays(-21), null, cancellationToken));
     }
 
+    /// <summary>Whether any snapshot exists: one indexed probe, for pages that must decide before their heavier queries.</summary>
+    public async Task<bool> HasSnapshotsAsync(CancellationToken cancellationToken)
+    {
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        return await db.Snapshots.AnyAsync(cancellationToken);
+    }
+
     /// <summary>The day the family's first model appeared on any hub (its creation date, else when Tracker first saw it).</summary>
     public async Task<DateOnly?> GetFirstReleaseAsync(string familyId, CancellationToken cancellationToken)
     {

@@ -21,6 +21,10 @@ public sealed class ChartBuilder(TrackerQueries queries, IStringLocalizer<Shared
         [Relations.Merge] = "#CC79A7",
     };
 
+    private static readonly PlatformTotals NoTotals = new(0, null, null, null, null, null);
+    private static readonly DerivativeTotals NoDerivatives = new(null, null, null, null, null, null, null);
+    private static readonly GitHubTotals NoGitHub = new(0, null, null, 0, null, null);
+
     /// <summary>The chart for <paramref name="request"/>; a series with no known value at all is left out rather than drawn as zero.</summary>
     public async Task<ChartSpec?> BuildAsync(ChartRequest request, CancellationToken cancellationToken)
     {
@@ -31,7 +35,11 @@ public sealed class ChartBuilder(TrackerQueries queries, IStringLocalizer<Shared
     private async Task<ChartSpec?> BuildAllAsync(ChartRequest request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
-        var families = await queries.GetFamiliesAsync(cancellationToken);
+        // Totals are only needed by the two snapshot bar charts; every other chart needs names and colours, which the
+        // catalogue has without a query (this keeps the overview's first chart off the totals' critical path).
+        var families = request.Kind is ChartRequest.FamilyComparison or ChartRequest.DerivativeRelations
+            ? await queries.GetFamiliesAsync(cancellationToken)
+            : [.. queries.Catalog.Families.Select(f => new FamilySummary(f.Id, f.Name, f.Vendor, NoTotals, new Dictionary<string, PlatformTotals>(), NoDerivatives, NoGitHub, null, []))];
         var colors = families.Select((f, i) => (f.Id, Color: FamilyColors.For(i))).ToDictionary(x => x.Id, x => x.Color);
         if (request.Family is { } only && families.All(f => f.Id != only))
         {
