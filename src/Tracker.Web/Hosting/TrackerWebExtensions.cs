@@ -2,6 +2,7 @@ using System.Text.Encodings.Web;
 using System.Text.Unicode;
 using System.Text.Json.Serialization;
 using Hangfire;
+using Tracker.Web.Api;
 using Tracker.Web.Components;
 using Tracker.Web.Components.Charts;
 using Tracker.Web.Localization;
@@ -63,6 +64,8 @@ internal static class TrackerWebExtensions
     public static WebApplication MapDashboard(this WebApplication app)
     {
         app.MapCultureSwitch();
+        // The charts' data endpoint lives with the dashboard (not in TrackerApi) because it serves the dashboard's shapes.
+        app.MapDashboardApi();
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
         return app;
     }

@@ -1,5 +1,3 @@
-using System.Collections.Concurrent;
-using System.Net;
 using Microsoft.Playwright;
 using Tracker.Web.Tests.Infrastructure;
 
@@ -44,7 +42,7 @@ public sealed class DashboardBrowserTests(BrowserFixture browser) : IClassFixtur
         Assert.Equal(4, await page.Locator("#model-counts g.scatterlayer .trace").CountAsync());
 
         // The family cards carry the numbers the API reports.
-        var qwenModels = await page.Locator("article[data-family=qwen] dd[data-metric=models]").InnerTextAsync();
+        var qwenModels = await page.Locator("article[data-family=qwen] [data-metric=models]").InnerTextAsync();
         Assert.Equal(app.Expected("qwen").Models.ToString("N0", System.Globalization.CultureInfo.InvariantCulture), qwenModels.Trim());
         Assert.Contains("Last collection", await page.Locator("[data-testid=data-status]").InnerTextAsync(), StringComparison.Ordinal);
 
@@ -77,88 +75,5 @@ public sealed class DashboardBrowserTests(BrowserFixture browser) : IClassFixtur
         Assert.Equal(0, await page.Locator("#model-counts").CountAsync());
         Assert.Equal(0, await page.Locator("svg.main-svg").CountAsync());
         watched.AssertClean();
-    }
-
-    /// <summary>A page that records what a test must not see: requests off loopback, console errors, dialogs.</summary>
-    private sealed class WatchedPage : IAsyncDisposable
-    {
-        private readonly IBrowserContext _context;
-        private readonly ConcurrentQueue<string> _offLoopback = new();
-        private readonly ConcurrentQueue<string> _consoleErrors = new();
-        private readonly ConcurrentQueue<string> _dialogs = new();
-        private readonly ConcurrentQueue<string> _log = new();
-        private int _requests;
-
-        private readonly LogSink _serverLog;
-
-        private WatchedPage(IBrowserContext context, IPage page, LogSink serverLog)
-        {
-            _serverLog = serverLog;
-            _context = context;
-            Page = page;
-            page.Request += (_, request) =>
-            {
-                Interlocked.Increment(ref _requests);
-                _log.Enqueue("request " + request.Url);
-                var uri = new Uri(request.Url);
-                if (uri.Scheme is "http" or "https" or "ws" or "wss" && !(IPAddress.TryParse(uri.Host, out var ip) && IPAddress.IsLoopback(ip)) && uri.Host != "localhost")
-                {
-                    _offLoopback.Enqueue(request.Url);
-                }
-            };
-            page.Response += (_, response) =>
-            {
-                if (response.Status >= 400)
-                {
-                    _consoleErrors.Enqueue($"HTTP {response.Status} for {response.Url}");
-                }
-            };
-            page.Console += (_, message) =>
-            {
-                _log.Enqueue($"console {message.Type}: {message.Text}");
-                if (message.Type == "error")
-                {
-                    _consoleErrors.Enqueue(message.Text);
-                }
-            };
-            page.PageError += (_, error) => _consoleErrors.Enqueue("page error: " + error);
-            page.Dialog += async (_, dialog) =>
-            {
-                _dialogs.Enqueue(dialog.Type + ": " + dialog.Message);
-                await dialog.DismissAsync();
-            };
-        }
-
-        public IPage Page { get; }
-
-        public static async Task<WatchedPage> OpenAsync(IBrowser browser, LogSink serverLog)
-        {
-            var context = await browser.NewContextAsync(new() { ViewportSize = new() { Width = 1280, Height = 1000 } });
-            return new WatchedPage(context, await context.NewPageAsync(), serverLog);
-        }
-
-        /// <summary>Waits for a selector; on timeout, fails with what the page logged and requested.</summary>
-        public async Task WaitForAsync(string selector, float timeout)
-        {
-            try
-            {
-                await Page.Locator(selector).First.WaitForAsync(new() { Timeout = timeout });
-            }
-            catch (TimeoutException e)
-            {
-                var html = await Page.ContentAsync();
-                throw new TimeoutException($"{selector} did not appear. Server log:\n{string.Join('\n', _serverLog.Entries)}\nPage log:\n{string.Join('\n', _log)}\nHTML:\n{html[..Math.Min(html.Length, 4000)]}", e);
-            }
-        }
-
-        public void AssertClean()
-        {
-            Assert.True(_requests > 0, "the request watcher saw nothing");
-            Assert.True(_offLoopback.IsEmpty, "requests off loopback: " + string.Join(", ", _offLoopback));
-            Assert.True(_consoleErrors.IsEmpty, "console errors: " + string.Join(" | ", _consoleErrors));
-            Assert.True(_dialogs.IsEmpty, "dialogs: " + string.Join(" | ", _dialogs));
-        }
-
-        public async ValueTask DisposeAsync() => await _context.DisposeAsync();
     }
 }

@@ -1,4 +1,5 @@
 using Bunit;
+using Microsoft.Extensions.DependencyInjection;
 using Plotly.Blazor;
 using Plotly.Blazor.Traces;
 using Tracker.Core.Stats;
@@ -10,7 +11,11 @@ public sealed class TrackerChartTests : BunitContext
 {
     private const string Hostile = "<img src=x onerror=alert(1)>";
 
-    public TrackerChartTests() => JSInterop.Mode = JSRuntimeMode.Loose; // Plotly.Blazor imports its JS module
+    public TrackerChartTests()
+    {
+        JSInterop.Mode = JSRuntimeMode.Loose; // Plotly.Blazor imports its JS module
+        Services.AddLocalization(o => o.ResourcesPath = "Resources");
+    }
 
     [Theory]
     [InlineData(ChartKind.Bar)]
