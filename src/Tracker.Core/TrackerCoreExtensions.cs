@@ -7,6 +7,7 @@ using Microsoft.Extensions.Options;
 using Tracker.Core.Catalog;
 using Tracker.Core.Collecting;
 using Tracker.Core.Data;
+using Tracker.Core.Digests;
 using Tracker.Core.Sources;
 using Tracker.Core.Sources.GitHub;
 using Tracker.Core.Sources.HuggingFace;
@@ -41,6 +42,7 @@ public static class TrackerCoreExtensions
         builder.AddHuggingFace();
         builder.AddModelScope();
         builder.AddGitHub();
+        builder.AddTrackerDigests();
 
         // After every source: the pacer must be the innermost handler of each client.
         builder.AddPacing();
