@@ -1,6 +1,7 @@
 using Tracker.Core;
 using Tracker.Jobs;
 using Tracker.Web.Api;
+using Tracker.Web.Digests;
 using Tracker.Web.Hosting;
 
 var builder = WebApplication.CreateBuilder(CollectCommand.HostArguments(args));
@@ -8,6 +9,7 @@ var builder = WebApplication.CreateBuilder(CollectCommand.HostArguments(args));
 builder.AddTrackerCore();
 builder.AddTrackerJobs();
 builder.AddTrackerWeb();
+builder.AddTrackerDigestsWeb();
 
 var app = builder.Build();
 
@@ -18,6 +20,7 @@ if (CollectCommand.IsRequested(args))
 
 app.UseTrackerWeb();
 app.MapTrackerApi();
+app.MapDigestsApi();
 app.MapJobsDashboard();
 app.MapDashboard();
 

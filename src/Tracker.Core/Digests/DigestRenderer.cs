@@ -51,6 +51,9 @@ public sealed class DigestRenderer(IOptions<DigestOptions> options)
         return new EmailContent(subject, page, text + "\n--\n" + footer + "\n" + DigestText.Get(lang, "Unsubscribe") + ": " + unsubscribe.AbsoluteUri + "\n");
     }
 
+    /// <summary>The digest as an HTML fragment (every text encoded): the archive page and the Atom entries show it.</summary>
+    public string HtmlBody(WeeklyDigest digest) => Body(digest, "html", () => new HtmlDigestWriter());
+
     /// <summary>The webhook body for a channel (signing, where a platform wants it in the body, is added by the channel).</summary>
     public JsonObject Webhook(string channel, WeeklyDigest digest, Uri unsubscribe)
     {
