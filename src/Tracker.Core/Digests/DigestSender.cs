@@ -1,4 +1,7 @@
 using System.Collections.Concurrent;
+using System.Globalization;
+using System.Text;
+using System.Threading.Channels;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -23,6 +26,7 @@ public sealed partial class DigestSender(
     EmailChannel email,
     Mailer mailer,
     IOptions<DigestOptions> options,
+    IOptions<SmtpOptions> smtp,
     ILogger<DigestSender> logger)
 {
     private static readonly TimeOnly DeliveryTime = new(8, 0);
@@ -57,6 +61,8 @@ public sealed partial class DigestSender(
 
         var digests = new ConcurrentDictionary<(string, string, string), Lazy<Task<WeeklyDigest>>>();
         int due = 0, sent = 0, failed = 0, retrying = 0, skipped = 0;
+        var parallelism = Math.Max(1, o.Parallelism);
+        using var recorder = new SentRecorder(contexts, now.UtcDateTime);
         long after = 0;
         while (true)
         {
@@ -86,23 +92,26 @@ public sealed partial class DigestSender(
             var ledger = await db.Set<DigestDelivery>().AsNoTracking()
                 .Where(d => ids.Contains(d.SubscriptionId) && weeks.Contains(d.Week))
                 .ToDictionaryAsync(d => (d.SubscriptionId, d.Week), cancellationToken);
-            var work = candidates.Where(c => !ledger.TryGetValue((c.Subscription.Id, c.Week.ToString()), out var row)
-                || (row.Status == DeliveryStatus.Retrying && row.NextAttemptAt <= now.UtcDateTime)).ToList();
+            var fresh = candidates.Where(c => !ledger.ContainsKey((c.Subscription.Id, c.Week.ToString()))).ToList();
+            var retries = candidates.Where(c => ledger.TryGetValue((c.Subscription.Id, c.Week.ToString()), out var row)
+                && row.Status == DeliveryStatus.Retrying && row.NextAttemptAt <= now.UtcDateTime).ToList();
             due += candidates.Count;
-            skipped += candidates.Count - work.Count;
+            skipped += candidates.Count - fresh.Count - retries.Count;
 
-            await Parallel.ForEachAsync(work, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, o.Parallelism), CancellationToken = cancellationToken },
-                async (item, ct) =>
-                {
-                    var outcome = await DeliverAsync(item.Subscription, item.Week, now, digests, ct);
-                    _ = outcome switch
-                    {
-                        DeliveryStatus.Sent => Interlocked.Increment(ref sent),
-                        DeliveryStatus.Failed => Interlocked.Increment(ref failed),
-                        DeliveryStatus.Retrying => Interlocked.Increment(ref retrying),
-                        _ => Interlocked.Increment(ref skipped),
-                    };
-                });
+            // Email and webhooks fan out separately (email through the SMTP pool's connections, webhooks through
+            // Parallelism senders), so a slow SMTP server or a slow webhook never holds the other kind.
+            var counts = await Task.WhenAll(
+                FanOutAsync([.. fresh.Where(c => c.Subscription.Channel == DigestChannels.Email)], [.. retries.Where(c => c.Subscription.Channel == DigestChannels.Email)],
+                    Math.Max(1, smtp.Value.PoolSize), now, digests, recorder, cancellationToken),
+                FanOutAsync([.. fresh.Where(c => c.Subscription.Channel != DigestChannels.Email)], [.. retries.Where(c => c.Subscription.Channel != DigestChannels.Email)],
+                    parallelism, now, digests, recorder, cancellationToken));
+            foreach (var (s1, f1, r1, k1) in counts)
+            {
+                sent += s1;
+                failed += f1;
+                retrying += r1;
+                skipped += k1;
+            }
         }
 
         var result = new DigestRunResult(due, sent, failed, retrying, skipped);
@@ -110,17 +119,89 @@ public sealed partial class DigestSender(
         return result;
     }
 
+    /// <summary>
+    /// One claimer feeding <paramref name="senders"/> senders through a queue as long as the sender count: claims run at
+    /// most one chunk ahead of sending, so a killed run leaves at most about twice that many claims unresolved.
+    /// </summary>
+    private async Task<(int Sent, int Failed, int Retrying, int Skipped)> FanOutAsync(
+        List<(DigestSubscription Subscription, DigestWeek Week)> fresh, List<(DigestSubscription Subscription, DigestWeek Week)> retries, int senders,
+        DateTimeOffset now, ConcurrentDictionary<(string, string, string), Lazy<Task<WeeklyDigest>>> digests, SentRecorder recorder, CancellationToken cancellationToken)
+    {
+        int sent = 0, failed = 0, retrying = 0, skipped = 0;
+        if (fresh.Count == 0 && retries.Count == 0)
+        {
+            return (sent, failed, retrying, skipped);
+        }
+
+        using var page = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var queue = Channel.CreateBounded<(DigestSubscription Subscription, DigestWeek Week, DigestDelivery Delivery)>(senders);
+        var claimer = Task.Run(async () =>
+        {
+            try
+            {
+                foreach (var chunk in fresh.Chunk(senders))
+                {
+                    foreach (var claimed in await ClaimBatchAsync(chunk, now.UtcDateTime, page.Token))
+                    {
+                        await queue.Writer.WriteAsync(claimed, page.Token);
+                    }
+                }
+
+                foreach (var (subscription, week) in retries)
+                {
+                    if (await ClaimRetryAsync(subscription.Id, week.ToString(), now.UtcDateTime, page.Token) is { } delivery)
+                    {
+                        await queue.Writer.WriteAsync((subscription, week, delivery), page.Token);
+                    }
+                }
+            }
+            finally
+            {
+                queue.Writer.Complete();
+            }
+        }, page.Token);
+        var workers = Enumerable.Range(0, senders).Select(_ => Task.Run(async () =>
+        {
+            try
+            {
+                await foreach (var (subscription, week, delivery) in queue.Reader.ReadAllAsync(page.Token))
+                {
+                    var outcome = await DeliverAsync(subscription, week, delivery, now, digests, recorder, cancellationToken);
+                    _ = outcome switch
+                    {
+                        DeliveryStatus.Sent => Interlocked.Increment(ref sent),
+                        DeliveryStatus.Failed => Interlocked.Increment(ref failed),
+                        DeliveryStatus.Retrying => Interlocked.Increment(ref retrying),
+                        _ => Interlocked.Increment(ref skipped),
+                    };
+                }
+            }
+            catch
+            {
+                // A sender that dies must not leave the claimer waiting on a full queue.
+                await page.CancelAsync();
+                throw;
+            }
+        }, cancellationToken)).ToList();
+        try
+        {
+            await Task.WhenAll([claimer, .. workers]);
+        }
+        finally
+        {
+            // Whatever was sent is recorded, even when the run is cancelled (a kill -9 leaves it to the lease: uncertain).
+            await recorder.FlushAsync();
+        }
+
+        return (sent, failed, retrying, skipped);
+    }
+
     private async Task<string?> DeliverAsync(
-        DigestSubscription s, DigestWeek week, DateTimeOffset now, ConcurrentDictionary<(string, string, string), Lazy<Task<WeeklyDigest>>> digests, CancellationToken cancellationToken)
+        DigestSubscription s, DigestWeek week, DigestDelivery delivery, DateTimeOffset now, ConcurrentDictionary<(string, string, string), Lazy<Task<WeeklyDigest>>> digests,
+        SentRecorder recorder, CancellationToken cancellationToken)
     {
         var o = options.Value;
         var weekName = week.ToString();
-        var claimedAt = now.UtcDateTime;
-        var delivery = await ClaimAsync(s.Id, weekName, claimedAt, cancellationToken);
-        if (delivery is null)
-        {
-            return null; // another run holds it, or it is done
-        }
 
         var channel = channels.FirstOrDefault(c => c.CanSend(s.Channel));
         var families = builder.NormalizeFamilies(s.Families.Split(',', StringSplitOptions.RemoveEmptyEntries));
@@ -144,11 +225,13 @@ public sealed partial class DigestSender(
                 last = null;
                 break;
             }
-            catch (DigestSendException e)
+            catch (Exception e) when (e is DigestSendException || (e is not OperationCanceledException && !cancellationToken.IsCancellationRequested))
             {
-                last = e;
-                Log.AttemptFailed(logger, s.Id, s.Channel, weekName, attempts, e.Message);
-                if (!e.Transient)
+                // Anything a channel throws besides its own exception (an unparsable stored address…) is a final failure.
+                var failure = e as DigestSendException ?? new DigestSendException(e.Message, transient: false, e);
+                last = failure;
+                Log.AttemptFailed(logger, s.Id, s.Channel, weekName, attempts, failure.Message);
+                if (!failure.Transient)
                 {
                     break;
                 }
@@ -160,21 +243,17 @@ public sealed partial class DigestSender(
             }
         }
 
-        // Outcomes are recorded with a token that is not the run's: a cancelled run has already sent what it sent.
-        await using var db = await contexts.CreateDbContextAsync(CancellationToken.None);
         var total = delivery.Attempts + attempts;
         if (last is null)
         {
-            await db.Set<DigestDelivery>().Where(d => d.Id == delivery.Id).ExecuteUpdateAsync(u => u
-                .SetProperty(d => d.Status, DeliveryStatus.Sent).SetProperty(d => d.SentAt, now.UtcDateTime)
-                .SetProperty(d => d.Attempts, total).SetProperty(d => d.Error, (string?)null), CancellationToken.None);
-            if (s.ConsecutiveFailures > 0)
-            {
-                await db.Set<DigestSubscription>().Where(x => x.Id == s.Id).ExecuteUpdateAsync(u => u.SetProperty(x => x.ConsecutiveFailures, 0), CancellationToken.None);
-            }
-
+            // Marked sent in batches: a row sent but not yet marked when the process dies becomes "uncertain" and is not
+            // re-sent, which is right — it was delivered once.
+            await recorder.AddAsync(delivery.Id, total, s.ConsecutiveFailures > 0 ? s.Id : null);
             return DeliveryStatus.Sent;
         }
+
+        // Outcomes are recorded with a token that is not the run's: a cancelled run has already sent what it sent.
+        await using var db = await contexts.CreateDbContextAsync(CancellationToken.None);
 
         var error = Truncate(last.Message);
         if (last.Transient && total < o.MaxAttempts)
@@ -204,27 +283,41 @@ public sealed partial class DigestSender(
         return DeliveryStatus.Failed;
     }
 
-    /// <summary>Inserts the ledger row (the unique key makes a second claim fail), or takes over a due retry atomically.</summary>
-    private async Task<DigestDelivery?> ClaimAsync(long subscriptionId, string week, DateTime now, CancellationToken cancellationToken)
+    /// <summary>
+    /// Inserts the chunk's ledger rows in one statement; the unique key (subscription, week) makes a row another run
+    /// claimed first come back absent, so only what this run claimed is sent.
+    /// </summary>
+    private async Task<List<(DigestSubscription, DigestWeek, DigestDelivery)>> ClaimBatchAsync(
+        (DigestSubscription Subscription, DigestWeek Week)[] chunk, DateTime now, CancellationToken cancellationToken)
+    {
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        var sql = new StringBuilder("INSERT INTO \"DigestDeliveries\" (\"SubscriptionId\", \"Week\", \"Status\", \"Attempts\", \"ClaimedAt\") VALUES ");
+        var parameters = new List<object>();
+        for (var i = 0; i < chunk.Length; i++)
+        {
+            sql.Append(i == 0 ? "" : ", ").Append(CultureInfo.InvariantCulture, $"({{{parameters.Count}}}, {{{parameters.Count + 1}}}, {{{parameters.Count + 2}}}, 0, {{{parameters.Count + 3}}})");
+            parameters.AddRange([chunk[i].Subscription.Id, chunk[i].Week.ToString(), DeliveryStatus.Sending, now]);
+        }
+
+        sql.Append(" ON CONFLICT (\"SubscriptionId\", \"Week\") DO NOTHING RETURNING \"Id\", \"SubscriptionId\"");
+        var claimed = await db.Database.SqlQueryRaw<ClaimedRow>(sql.ToString(), [.. parameters]).ToListAsync(cancellationToken);
+        var bySubscription = claimed.ToDictionary(c => c.SubscriptionId, c => c.Id);
+        return [.. chunk.Where(c => bySubscription.ContainsKey(c.Subscription.Id)).Select(c => (c.Subscription, c.Week, new DigestDelivery
+        {
+            Id = bySubscription[c.Subscription.Id],
+            SubscriptionId = c.Subscription.Id,
+            Week = c.Week.ToString(),
+            Status = DeliveryStatus.Sending,
+            ClaimedAt = now,
+        }))];
+    }
+
+    /// <summary>Takes over a due retry atomically (only one run's update matches the row's attempt count).</summary>
+    private async Task<DigestDelivery?> ClaimRetryAsync(long subscriptionId, string week, DateTime now, CancellationToken cancellationToken)
     {
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
         var existing = await db.Set<DigestDelivery>().AsNoTracking().FirstOrDefaultAsync(d => d.SubscriptionId == subscriptionId && d.Week == week, cancellationToken);
-        if (existing is null)
-        {
-            var row = new DigestDelivery { SubscriptionId = subscriptionId, Week = week, Status = DeliveryStatus.Sending, ClaimedAt = now };
-            db.Set<DigestDelivery>().Add(row);
-            try
-            {
-                await db.SaveChangesAsync(cancellationToken);
-                return row;
-            }
-            catch (DbUpdateException)
-            {
-                return null;
-            }
-        }
-
-        if (existing.Status != DeliveryStatus.Retrying || existing.NextAttemptAt > now)
+        if (existing is null || existing.Status != DeliveryStatus.Retrying || existing.NextAttemptAt > now)
         {
             return null;
         }
@@ -233,6 +326,77 @@ public sealed partial class DigestSender(
             .Where(d => d.Id == existing.Id && d.Status == DeliveryStatus.Retrying && d.Attempts == existing.Attempts)
             .ExecuteUpdateAsync(u => u.SetProperty(d => d.Status, DeliveryStatus.Sending).SetProperty(d => d.ClaimedAt, now), cancellationToken);
         return taken == 1 ? existing : null;
+    }
+
+    private sealed record ClaimedRow(long Id, long SubscriptionId);
+
+    /// <summary>Marks sent deliveries in batches of 64 (one UPDATE instead of one per message).</summary>
+    private sealed class SentRecorder(IDbContextFactory<TrackerDbContext> contexts, DateTime sentAt) : IDisposable
+    {
+        private const int BatchSize = 64;
+        private readonly ConcurrentQueue<(long Id, int Attempts, long? ResetSubscription)> _sent = new();
+        private readonly SemaphoreSlim _gate = new(1, 1);
+
+        public async Task AddAsync(long id, int attempts, long? resetSubscription)
+        {
+            _sent.Enqueue((id, attempts, resetSubscription));
+            if (_sent.Count >= BatchSize && await _gate.WaitAsync(0))
+            {
+                try
+                {
+                    await FlushCoreAsync();
+                }
+                finally
+                {
+                    _gate.Release();
+                }
+            }
+        }
+
+        public async Task FlushAsync()
+        {
+            await _gate.WaitAsync();
+            try
+            {
+                await FlushCoreAsync();
+            }
+            finally
+            {
+                _gate.Release();
+            }
+        }
+
+        public void Dispose() => _gate.Dispose();
+
+        private async Task FlushCoreAsync()
+        {
+            var batch = new List<(long Id, int Attempts, long? ResetSubscription)>();
+            while (_sent.TryDequeue(out var item))
+            {
+                batch.Add(item);
+            }
+
+            if (batch.Count == 0)
+            {
+                return;
+            }
+
+            await using var db = await contexts.CreateDbContextAsync(CancellationToken.None);
+            foreach (var group in batch.GroupBy(b => b.Attempts))
+            {
+                var ids = group.Select(g => g.Id).ToList();
+                var attempts = group.Key;
+                await db.Set<DigestDelivery>().Where(d => ids.Contains(d.Id)).ExecuteUpdateAsync(u => u
+                    .SetProperty(d => d.Status, DeliveryStatus.Sent).SetProperty(d => d.SentAt, sentAt)
+                    .SetProperty(d => d.Attempts, attempts).SetProperty(d => d.Error, (string?)null), CancellationToken.None);
+            }
+
+            var reset = batch.Where(b => b.ResetSubscription is not null).Select(b => b.ResetSubscription!.Value).ToList();
+            if (reset.Count > 0)
+            {
+                await db.Set<DigestSubscription>().Where(x => reset.Contains(x.Id)).ExecuteUpdateAsync(u => u.SetProperty(x => x.ConsecutiveFailures, 0), CancellationToken.None);
+            }
+        }
     }
 
     /// <summary>Claims whose run died mid-send: the message may have left, so they are marked uncertain, not re-sent.</summary>

@@ -315,8 +315,8 @@ public sealed class DigestTests(DigestApp fixture) : IClassFixture<DigestApp>
             }
         }
 
-        // Only what was in flight when the run died is uncertain.
-        Assert.InRange(deliveries.Count(d => d.Status == DeliveryStatus.Uncertain), 0, 4);
+        // Only what was claimed ahead or in flight when the run died is uncertain: at most 2 × Parallelism (4).
+        Assert.InRange(deliveries.Count(d => d.Status == DeliveryStatus.Uncertain), 0, 8);
     }
 
     [Fact]
