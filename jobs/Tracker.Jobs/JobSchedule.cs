@@ -14,6 +14,7 @@ public static class JobSchedule
         ArgumentNullException.ThrowIfNull(options);
         jobs.AddOrUpdate<CollectJob>(Collect, job => job.RunAsync("schedule", CancellationToken.None), options.CollectCron,
             new RecurringJobOptions { TimeZone = TimeZoneInfo.Utc });
+        DigestJobs.Register(jobs, options);
     }
 
     /// <summary>The schedule's most recent occurrence at or before <paramref name="now"/>.</summary>

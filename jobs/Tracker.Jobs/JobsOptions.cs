@@ -14,4 +14,7 @@ public sealed class JobsOptions
     public bool CollectWhenStale { get; set; } = true;
 
     public int WorkerCount { get; set; } = 2;
+
+    /// <summary>The digest tick (cron, UTC): hourly, so every time zone's Monday 08:00 is met within the hour.</summary>
+    public string DigestCron { get; set; } = "5 * * * *";
 }

@@ -41,6 +41,7 @@ public static class TrackerJobsExtensions
             .UseSimpleAssemblyNameTypeSerializer()
             .UseRecommendedSerializerSettings());
         services.AddTransient<CollectJob>();
+        services.AddDigestJobs();
 
         if (options.RunServer)
         {

@@ -8,6 +8,7 @@ using Tracker.Core.Catalog;
 using Tracker.Core.Claims;
 using Tracker.Core.Collecting;
 using Tracker.Core.Data;
+using Tracker.Core.Digests;
 using Tracker.Core.Sources;
 using Tracker.Core.Sources.GitHub;
 using Tracker.Core.Sources.HuggingFace;
@@ -44,6 +45,7 @@ public static class TrackerCoreExtensions
         builder.AddModelScope();
         builder.AddGitHub();
         builder.AddTrackerClaims();
+        builder.AddTrackerDigests();
 
         // After every source: the pacer must be the innermost handler of each client.
         builder.AddPacing();

@@ -1,6 +1,7 @@
 using Tracker.Core;
 using Tracker.Jobs;
 using Tracker.Web.Api;
+using Tracker.Web.Digests;
 using Tracker.Web.Hosting;
 
 var builder = WebApplication.CreateBuilder(RankingImportCommand.HostArguments(CollectCommand.HostArguments(args)));
@@ -9,6 +10,7 @@ builder.AddTrackerCore();
 builder.AddTrackerJobs();
 builder.AddTrackerWeb();
 builder.AddTrackerApi();
+builder.AddTrackerDigestsWeb();
 
 var app = builder.Build();
 
@@ -25,6 +27,7 @@ if (RankingImportCommand.IsRequested(args))
 app.UseTrackerWeb();
 app.UseTrackerApi();
 app.MapTrackerApi();
+app.MapDigestsApi();
 app.MapJobsDashboard();
 app.MapDashboard();
 

@@ -1,0 +1,40 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Tracker.Core.Stats;
+
+namespace Tracker.Core.Digests;
+
+/// <summary>The week's movement for a set of families: the read model every channel renders.</summary>
+public sealed record WeeklyDigest(
+    string Week,
+    DateOnly From,
+    DateOnly To,
+    string Language,
+    IReadOnlyList<string> Families,
+    DateTime BuiltAt,
+    IReadOnlyList<FamilyDigest> Sections);
+
+/// <summary>One family's week. Null is unknown (no snapshot to compute it from), never zero.</summary>
+public sealed record FamilyDigest(
+    string Id,
+    string Name,
+    string Vendor,
+    int Models,
+    long? ModelsAdded,
+    long? DownloadsThisWeek,
+    long? DownloadsPreviousWeek,
+    IReadOnlyList<ReleaseItem> NewModels,
+    IReadOnlyList<ReleaseItem> Releases,
+    IReadOnlyList<DerivativeGrowth> Derivatives,
+    IReadOnlyList<ModelMover> TopMovers,
+    IReadOnlyList<QualityFlag> Quality)
+{
+    /// <summary>This week's downloads minus last week's; null when either is unknown.</summary>
+    public long? DownloadsChange => DownloadsThisWeek - DownloadsPreviousWeek;
+}
+
+public sealed record DerivativeGrowth(string Relation, long? Total, long? Added);
+
+[JsonSourceGenerationOptions(JsonSerializerDefaults.Web)]
+[JsonSerializable(typeof(WeeklyDigest))]
+internal sealed partial class DigestJsonContext : JsonSerializerContext;
