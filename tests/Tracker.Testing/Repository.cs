@@ -15,6 +15,16 @@ public static class Repository
         }
     }
 
+    /// <summary>../shared/context (the article and published figures), or null when this checkout has no shared/ beside it.</summary>
+    public static string? Context
+    {
+        get
+        {
+            var path = Path.GetFullPath(Path.Combine(Root, "..", "shared", "context"));
+            return Directory.Exists(path) ? path : null;
+        }
+    }
+
     private static string FindRoot()
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)

@@ -5,6 +5,8 @@ using Microsoft.Extensions.Options;
 using Tracker.Core.Claims;
 using Tracker.Testing;
 
+using Tracker.Tests.Infrastructure;
+
 namespace Tracker.Tests.Claims;
 
 public sealed class ClaimsLedgerTests
@@ -23,16 +25,23 @@ public sealed class ClaimsLedgerTests
     }
 
     [Fact]
-    public void The_shipped_ledger_holds_every_figure_of_the_article_and_every_published_figure()
+    public void The_shipped_ledger_holds_every_figure_of_the_article()
     {
         var ledger = ClaimsLedger.Load(null);
 
         Assert.Equal(ArticleIds.Order(StringComparer.Ordinal), ledger.Claims.Select(c => c.Id).Order(StringComparer.Ordinal));
         Assert.Equal(8, ledger.Claims.Count(c => c.Checkable));
         Assert.All(ledger.Claims.Where(c => !c.Checkable), c => Assert.False(string.IsNullOrWhiteSpace(c.Reason)));
-        var csvRows = File.ReadAllLines(Path.Combine(Repository.Root, "..", "shared", "context", "published-figures.csv")).Skip(1).Count(l => l.Length > 0);
-        Assert.Equal(csvRows, ledger.Published.Count);
         Assert.Equal(4, ledger.PublishedFor("qwen-downloads").Count(p => p.Value >= 600_000_000));
+    }
+
+    [ContextFact]
+    public void The_shipped_ledger_holds_every_published_figure_of_the_shared_list()
+    {
+        var ledger = ClaimsLedger.Load(null);
+
+        var csvRows = File.ReadAllLines(Path.Combine(Repository.Context!, "published-figures.csv")).Skip(1).Count(l => l.Length > 0);
+        Assert.Equal(csvRows, ledger.Published.Count);
     }
 
     [Fact]

@@ -19,3 +19,15 @@ public sealed class SamplesFactAttribute : FactAttribute
         }
     }
 }
+
+/// <summary>A test that reads ../shared/context, skipped with a notice when this checkout has no shared/ beside it.</summary>
+public sealed class ContextFactAttribute : FactAttribute
+{
+    public ContextFactAttribute()
+    {
+        if (Tracker.Testing.Repository.Context is null)
+        {
+            Skip = "../shared/context is not beside this checkout; the test against the article's own files is skipped.";
+        }
+    }
+}
