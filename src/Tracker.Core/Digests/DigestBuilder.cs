@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using Tracker.Core.Catalog;
+using Tracker.Core.Claims;
 using Tracker.Core.Data;
 using Tracker.Core.Stats;
 
@@ -10,7 +11,7 @@ namespace Tracker.Core.Digests;
 /// Builds a week's digest from the dashboard's own queries, once per (week, language, family set): the first build is
 /// stored and every later reader — deliveries, the archive, the API — gets that stored copy.
 /// </summary>
-public sealed class DigestBuilder(TrackerQueries queries, IDbContextFactory<TrackerDbContext> contexts, TimeProvider clock)
+public sealed class DigestBuilder(TrackerQueries queries, ClaimsLedger ledger, IDbContextFactory<TrackerDbContext> contexts, TimeProvider clock)
 {
     public const int ListLimit = 20;
     public const int MoversLimit = 5;
@@ -98,11 +99,15 @@ public sealed class DigestBuilder(TrackerQueries queries, IDbContextFactory<Trac
     {
         var summaries = await queries.GetFamiliesAsync(cancellationToken);
         var sections = new List<FamilyDigest>();
+        var verdicts = await queries.GetVerdictChangesAsync(week.Monday, week.Sunday, cancellationToken);
         foreach (var id in families)
         {
             if (summaries.FirstOrDefault(s => s.Id == id) is { } summary)
             {
-                sections.Add(await BuildFamilyAsync(summary, week, cancellationToken));
+                // The article's claims about this family (a claim about several vendors belongs to each of them).
+                var claims = ledger.Claims.Where(c => c.Families.Contains(id, StringComparer.OrdinalIgnoreCase)).Select(c => c.Id).ToHashSet(StringComparer.Ordinal);
+                var section = await BuildFamilyAsync(summary, week, cancellationToken);
+                sections.Add(section with { ClaimChanges = [.. verdicts.Where(v => claims.Contains(v.ClaimId))] });
             }
         }
 

@@ -205,6 +205,15 @@ public sealed class DigestRenderer(IOptions<DigestOptions> options)
             w.Items(f.TopMovers.Select(m => ($"{m.RepoId} · {m.Source}: +{m.Gain.ToString("N0", culture)}"
                 + (m.CounterDecreased ? $" ({DigestText.Get(lang, "Quality.counterDecreaseModel")})" : ""), (Uri?)ModelUrl(m.Source, m.RepoId))).ToList(), DigestText.Get(lang, "None"));
 
+            if (f.ClaimChanges is { Count: > 0 } changes)
+            {
+                w.Heading(DigestText.Get(lang, "ClaimChanges"));
+                w.Items([.. changes.Select(c => (
+                    DigestText.Format(lang, "ClaimChange", c.ClaimId, c.From is null ? DigestText.Get(lang, "Verdict.none") : DigestText.Get(lang, "Verdict." + c.From),
+                        DigestText.Get(lang, "Verdict." + c.To), Day(c.Day)),
+                    (Uri?)new Uri(BaseUrl, "claims#" + Uri.EscapeDataString(c.ClaimId))))], DigestText.Get(lang, "None"));
+            }
+
             if (f.Quality.Count > 0)
             {
                 w.Heading(DigestText.Get(lang, "Quality"));

@@ -27,11 +27,15 @@ public sealed record FamilyDigest(
     IReadOnlyList<ReleaseItem> Releases,
     IReadOnlyList<DerivativeGrowth> Derivatives,
     IReadOnlyList<ModelMover> TopMovers,
-    IReadOnlyList<QualityFlag> Quality)
+    IReadOnlyList<QualityFlag> Quality,
+    IReadOnlyList<ClaimChange>? ClaimChanges = null)
 {
     /// <summary>This week's downloads minus last week's; null when either is unknown.</summary>
     public long? DownloadsChange => DownloadsThisWeek - DownloadsPreviousWeek;
 }
+
+/// <summary>A claim of the article about this family whose verdict changed this week (null From: its first verdict).</summary>
+public sealed record ClaimChange(string ClaimId, DateOnly Day, string? From, string To);
 
 public sealed record DerivativeGrowth(string Relation, long? Total, long? Added);
 

@@ -75,4 +75,15 @@ public sealed partial class TrackerQueries
             .Take(50).ToListAsync(cancellationToken);
         return new DigestStatus(subscriptions, week, deliveries, failures);
     }
+
+    /// <summary>Claim verdicts that changed (or were first given) between two days, oldest first.</summary>
+    public async Task<IReadOnlyList<Digests.ClaimChange>> GetVerdictChangesAsync(DateOnly from, DateOnly to, CancellationToken cancellationToken)
+    {
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        return await db.Set<Claims.ClaimVerdictChange>().AsNoTracking()
+            .Where(c => c.Day >= from && c.Day <= to)
+            .OrderBy(c => c.Day).ThenBy(c => c.ClaimId)
+            .Select(c => new Digests.ClaimChange(c.ClaimId, c.Day, c.FromVerdict, c.Verdict))
+            .ToListAsync(cancellationToken);
+    }
 }

@@ -364,6 +364,37 @@ public sealed class DigestTests(DigestApp fixture) : IClassFixture<DigestApp>
         Assert.Contains("<form", await client.GetStringAsync("/subscribe"), StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task A_Claim_Verdict_That_Changed_This_Week_Is_In_Its_Familys_Digest_Only()
+    {
+        var services = fixture.App.Services;
+        var week = DigestSeed.Week.Previous.Previous; // a week no other test builds, so its digest is built here
+        await using (var db = await services.GetRequiredService<Microsoft.EntityFrameworkCore.IDbContextFactory<Tracker.Core.Data.TrackerDbContext>>().CreateDbContextAsync())
+        {
+            db.Add(new Tracker.Core.Claims.ClaimVerdictChange
+            {
+                ClaimId = "qwen-downloads",
+                Day = week.Monday.AddDays(2),
+                ChangedAt = DateTime.UtcNow,
+                FromVerdict = "lower-bound-only",
+                Verdict = "consistent",
+                Value = 7e8,
+            });
+            await db.SaveChangesAsync();
+        }
+
+        var builder = services.GetRequiredService<DigestBuilder>();
+        var renderer = services.GetRequiredService<DigestRenderer>();
+        var english = await builder.GetOrBuildAsync(week, "en", ["qwen", "deepseek"], CancellationToken.None);
+        var chinese = await builder.GetOrBuildAsync(week, "zh-CN", ["qwen"], CancellationToken.None);
+
+        var change = Assert.Single(english.Sections.Single(f => f.Id == "qwen").ClaimChanges!);
+        Assert.Equal(("qwen-downloads", "lower-bound-only", "consistent"), (change.ClaimId, change.From, change.To));
+        Assert.Empty(english.Sections.Single(f => f.Id == "deepseek").ClaimChanges!);
+        Assert.Contains("qwen-downloads: lower bound only → consistent", renderer.HtmlBody(english), StringComparison.Ordinal);
+        Assert.Contains("qwen-downloads：仅为下限 → 一致", renderer.HtmlBody(chinese), StringComparison.Ordinal);
+    }
+
     private static void AssertInertMarkdown(string text)
     {
         Assert.DoesNotContain("<img", text, StringComparison.Ordinal);
