@@ -74,11 +74,26 @@ public sealed partial class TrackerQueries(IDbContextFactory<TrackerDbContext> c
         };
     }
 
-    /// <summary>New models on either hub and GitHub releases, newest first: the first page of <see cref="GetReleasePageAsync"/>.</summary>
+    /// <summary>
+    /// New models on either hub and GitHub releases, newest first, up to <paramref name="limit"/> items: the pages of
+    /// <see cref="GetReleasePageAsync"/> walked in order (the dashboard's timelines ask for more than one page holds).
+    /// </summary>
     public async Task<ReleasePage> GetReleasesAsync(string? familyId, DateOnly? from, DateOnly? to, int limit, CancellationToken cancellationToken)
     {
-        var page = await GetReleasePageAsync(familyId, from, to, limit, null, cancellationToken);
-        return new ReleasePage(page.Items, page.AsOf);
+        ArgumentOutOfRangeException.ThrowIfLessThan(limit, 1);
+        var items = new List<ReleaseItem>();
+        string? cursor = null;
+        DateTime? asOf;
+        do
+        {
+            var page = await GetReleasePageAsync(familyId, from, to, Math.Min(MaxPageSize, limit - items.Count), cursor, cancellationToken);
+            items.AddRange(page.Items);
+            asOf = page.AsOf;
+            cursor = page.NextCursor;
+        }
+        while (cursor is not null && items.Count < limit);
+
+        return new ReleasePage(items, asOf);
     }
 
     public async Task<ModelPage> GetModelsAsync(string? familyId, string sort, int limit, string? cursor, CancellationToken cancellationToken)

@@ -48,9 +48,13 @@ internal static partial class ApiHttp
             .WithHeaders(ApiKeyHeader, "If-None-Match", "Accept")
             .WithExposedHeaders("ETag", "Retry-After", "RateLimit-Limit", "RateLimit-Remaining")));
         services.AddRateLimiter(_ => { });
-        services.AddOptions<Microsoft.AspNetCore.RateLimiting.RateLimiterOptions>().Configure<ApiRateLimiter>((o, limiter) =>
+        services.AddOptions<Microsoft.AspNetCore.RateLimiting.RateLimiterOptions>().Configure<ApiRateLimiter, IOptions<ApiOptions>>((o, limiter, api) =>
         {
-            o.GlobalLimiter = limiter.Limiter;
+            if (api.Value.RateLimiting)
+            {
+                o.GlobalLimiter = limiter.Limiter;
+            }
+
             o.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
             o.OnRejected = (rejected, _) => limiter.RejectAsync(rejected);
         });
@@ -79,9 +83,10 @@ internal static partial class ApiHttp
             api.UseMiddleware<EncodedETagMiddleware>();
             api.UseResponseCompression();
             api.UseCors(CorsPolicy);
+            // Once, for every public path: the per-client buckets (when on) and endpoint policies such as subscribing's.
+            api.UseRateLimiter();
             if (app.Services.GetRequiredService<IOptions<ApiOptions>>().Value.RateLimiting)
             {
-                api.UseRateLimiter();
                 api.Use(app.Services.GetRequiredService<ApiRateLimiter>().AddHeaders);
             }
 

@@ -17,7 +17,7 @@ internal static class DigestsWebExtensions
     /// <summary>Subscriptions, the digest API, the Atom feed (the pages are Razor components under Components/Digests).</summary>
     public static WebApplication MapDigestsApi(this WebApplication app)
     {
-        app.UseRateLimiter();
+        // The rate limiter middleware runs once, in the API's pipeline (UseTrackerApi), which also serves this policy.
         app.MapSubscriptionsApi();
         app.MapDigestArchiveApi();
         return app;

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection;
 using Bunit;
 using Plotly.Blazor;
 using Plotly.Blazor.Traces;
@@ -11,7 +12,12 @@ public sealed class ClaimMarkerChartTests : BunitContext
 {
     private const string Hostile = "<img src=x onerror=alert(1)>";
 
-    public ClaimMarkerChartTests() => JSInterop.Mode = JSRuntimeMode.Loose;
+    public ClaimMarkerChartTests()
+    {
+        JSInterop.Mode = JSRuntimeMode.Loose;
+        // TrackerChart's own labels (CSV link, PNG hint) come from the shared resources.
+        Services.AddLocalization(o => o.ResourcesPath = "Resources");
+    }
 
     [Fact]
     public void Claim_and_published_markers_are_their_own_traces_with_encoded_text()

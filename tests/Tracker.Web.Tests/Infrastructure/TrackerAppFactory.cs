@@ -114,6 +114,13 @@ public sealed class TrackerAppFactory : WebApplicationFactory<Tracker.Web.Compon
         }
 
         builder.UseSetting("Tracker:Jobs:CollectWhenStale", _options.CollectWhenStale ? "true" : "false");
+        // One shared app serves many test classes from one address: a per-IP bucket sized for a person would run dry.
+        // The rate-limit tests set their own small bucket through the settings below.
+        if (!_options.Settings.Keys.Any(k => k.StartsWith("Tracker:Api:", StringComparison.Ordinal)))
+        {
+            builder.UseSetting("Tracker:Api:PermitLimit", "1000000");
+            builder.UseSetting("Tracker:Api:TokensPerPeriod", "1000000");
+        }
         builder.UseSetting("DetailedErrors", "true");
         builder.UseSetting("Logging:LogLevel:Default", "Warning");
         builder.UseSetting("Logging:LogLevel:Microsoft.AspNetCore", "Warning");
