@@ -21,7 +21,8 @@ public sealed record ClaimEntry(
     string QuoteEn,
     string Source,
     IReadOnlyList<string> Platforms,
-    string? Reason);
+    string? Reason,
+    string? ReasonZh = null);
 
 /// <summary>A later, dated figure from another publication: a reference point beside the article's claim.</summary>
 public sealed record PublishedFigure(
@@ -220,7 +221,8 @@ public sealed partial class ClaimsLedger
         }
 
         return new ClaimEntry(e.Id, families, metric, comparator, value, values, OptionalString(e.Element, "unit"), asOf, e.String("asOfText"), checkable,
-            e.String("scope"), e.String("quoteZh"), e.String("quoteEn"), e.String("source"), e.Strings("platforms"), reason);
+            e.String("scope"), e.String("quoteZh"), e.String("quoteEn"), e.String("source"), e.Strings("platforms"), reason,
+            OptionalString(e.Element, "reasonZh"));
     }
 
     private static PublishedFigure ParsePublished(Entry e)

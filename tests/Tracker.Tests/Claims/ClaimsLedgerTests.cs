@@ -32,6 +32,8 @@ public sealed class ClaimsLedgerTests
         Assert.Equal(ArticleIds.Order(StringComparer.Ordinal), ledger.Claims.Select(c => c.Id).Order(StringComparer.Ordinal));
         Assert.Equal(8, ledger.Claims.Count(c => c.Checkable));
         Assert.All(ledger.Claims.Where(c => !c.Checkable), c => Assert.False(string.IsNullOrWhiteSpace(c.Reason)));
+        // The Chinese page says why in Chinese.
+        Assert.All(ledger.Claims.Where(c => !c.Checkable), c => Assert.Matches(@"\p{IsCJKUnifiedIdeographs}", c.ReasonZh ?? ""));
         Assert.Equal(4, ledger.PublishedFor("qwen-downloads").Count(p => p.Value >= 600_000_000));
     }
 

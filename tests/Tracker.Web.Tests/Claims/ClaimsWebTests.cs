@@ -126,6 +126,10 @@ public sealed class ClaimsWebTests(BrowserFixture browser) : IClassFixture<Brows
                 }
             }
 
+            // A figure Tracker cannot measure says why, in the page's language.
+            var why = (await page.Locator("article[data-claim='moe-energy'] [data-field=reason]").InnerTextAsync()).Trim();
+            Assert.Equal(zh ? "能耗不是模型平台上的指标。" : "Energy is not a hub metric.", why);
+
             // The measured series with the claim drawn as a marker at its date.
             await page.Locator("#claim-qwen-open-models-chart svg.main-svg").First.WaitForAsync(new() { Timeout = 30_000 });
             var legend = await page.Locator("#claim-qwen-open-models-chart .legendtext").AllTextContentsAsync();
