@@ -67,22 +67,9 @@ public static class TrackerCoreExtensions
     {
         builder.Services.AddOptions<HuggingFaceOptions>()
             .BindConfiguration(HuggingFaceOptions.SectionName)
-            .PostConfigure<IConfiguration>((o, config) =>
-            {
-                // The variables every Hugging Face client reads (huggingface_hub, huggingface.js) take precedence.
-                if (config["HF_ENDPOINT"] is { Length: > 0 } endpoint)
-                {
-                    o.Endpoint = new Uri(endpoint);
-                }
-
-                if (config["HF_TOKEN"] is { Length: > 0 } token)
-                {
-                    o.Token = token;
-                }
-
-                o.Endpoint = new Uri(o.Endpoint.AbsoluteUri.TrimEnd('/') + "/");
-            })
-            .Validate(o => o.Endpoint.IsAbsoluteUri && (o.Endpoint.Scheme == Uri.UriSchemeHttp || o.Endpoint.Scheme == Uri.UriSchemeHttps),
+            // The variables every Hugging Face client reads (huggingface_hub, huggingface.js) take precedence.
+            .PostConfigure<IConfiguration>((o, config) => (o.Endpoint, o.Token) = SourceClients.FromEnvironment(config, "HF_ENDPOINT", "HF_TOKEN", o.Endpoint, o.Token))
+            .Validate(o => SourceClients.IsHttpAddress(o.Endpoint),
                 "HF_ENDPOINT / Tracker:HuggingFace:Endpoint must be an absolute http(s) address")
             .Validate(o => o.PageSize is >= 1 and <= 1000, "Tracker:HuggingFace:PageSize must be between 1 and 1000")
             .Validate(o => o.MaxRetries is >= 1 and <= 20, "Tracker:HuggingFace:MaxRetries must be between 1 and 20")

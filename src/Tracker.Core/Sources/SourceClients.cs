@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Http.Resilience;
 
@@ -7,6 +8,31 @@ namespace Tracker.Core.Sources;
 public static class SourceClients
 {
     public const string UserAgent = "Tracker/1.0 (+https://github.com/tracker)";
+
+    /// <summary>
+    /// The endpoint and token a source uses: the environment variables its own SDKs read (<c>HF_ENDPOINT</c>,
+    /// <c>MODELSCOPE_API_TOKEN</c>…) win over Tracker's settings; the endpoint always ends with a slash, so relative
+    /// request paths resolve under it.
+    /// </summary>
+    public static (Uri Endpoint, string? Token) FromEnvironment(IConfiguration config, string endpointVariable, string tokenVariable, Uri endpoint, string? token)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        ArgumentNullException.ThrowIfNull(endpoint);
+        if (config[endpointVariable] is { Length: > 0 } fromEnvironment)
+        {
+            endpoint = new Uri(fromEnvironment);
+        }
+
+        if (config[tokenVariable] is { Length: > 0 } tokenFromEnvironment)
+        {
+            token = tokenFromEnvironment;
+        }
+
+        return (new Uri(endpoint.AbsoluteUri.TrimEnd('/') + "/"), token);
+    }
+
+    public static bool IsHttpAddress(Uri address) =>
+        address is { IsAbsoluteUri: true } && (address.Scheme == Uri.UriSchemeHttp || address.Scheme == Uri.UriSchemeHttps);
 
     /// <summary>Base address and Bearer token; the resilience pipeline owns timeouts, so the client's own is off.</summary>
     public static void Configure(HttpClient http, Uri endpoint, string? token)

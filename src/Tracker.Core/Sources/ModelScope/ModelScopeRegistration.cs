@@ -18,22 +18,9 @@ public static class ModelScopeRegistration
         ArgumentNullException.ThrowIfNull(builder);
         builder.Services.AddOptions<ModelScopeOptions>()
             .BindConfiguration(ModelScopeOptions.SectionName)
-            .PostConfigure<IConfiguration>((o, config) =>
-            {
-                // The variables the ModelScope SDK reads take precedence.
-                if (config["MODELSCOPE_ENDPOINT"] is { Length: > 0 } endpoint)
-                {
-                    o.Endpoint = new Uri(endpoint);
-                }
-
-                if (config["MODELSCOPE_API_TOKEN"] is { Length: > 0 } token)
-                {
-                    o.Token = token;
-                }
-
-                o.Endpoint = new Uri(o.Endpoint.AbsoluteUri.TrimEnd('/') + "/");
-            })
-            .Validate(o => o.Endpoint.IsAbsoluteUri && (o.Endpoint.Scheme == Uri.UriSchemeHttp || o.Endpoint.Scheme == Uri.UriSchemeHttps),
+            // The variables the ModelScope SDK reads take precedence.
+            .PostConfigure<IConfiguration>((o, config) => (o.Endpoint, o.Token) = SourceClients.FromEnvironment(config, "MODELSCOPE_ENDPOINT", "MODELSCOPE_API_TOKEN", o.Endpoint, o.Token))
+            .Validate(o => SourceClients.IsHttpAddress(o.Endpoint),
                 "MODELSCOPE_ENDPOINT / Tracker:ModelScope:Endpoint must be an absolute http(s) address")
             .Validate(o => o.PageSize is >= 1 and <= 50, "Tracker:ModelScope:PageSize must be between 1 and 50")
             .Validate(o => o.MaxRetries is >= 1 and <= 20, "Tracker:ModelScope:MaxRetries must be between 1 and 20")
