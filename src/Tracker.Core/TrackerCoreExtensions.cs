@@ -2,7 +2,6 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Http.Resilience;
 using Microsoft.Extensions.Options;
 using Tracker.Core.Catalog;
 using Tracker.Core.Claims;
@@ -75,18 +74,7 @@ public static class TrackerCoreExtensions
             .Validate(o => o.MaxRetries is >= 1 and <= 20, "Tracker:HuggingFace:MaxRetries must be between 1 and 20")
             .ValidateOnStart();
 
-        builder.Services.AddTransient<RequestTallyHandler>();
-        builder.Services.AddHttpClient<HuggingFaceSource>(HuggingFaceSource.HttpClientName, (sp, http) =>
-            {
-                var o = sp.GetRequiredService<IOptions<HuggingFaceOptions>>().Value;
-                SourceClients.Configure(http, o.Endpoint, o.Token);
-            })
-            .AddStandardResilienceHandler()
-            .Configure((HttpStandardResilienceOptions r, IServiceProvider sp) =>
-            {
-                var o = sp.GetRequiredService<IOptions<HuggingFaceOptions>>().Value;
-                SourceClients.Resilience(r, o.AttemptTimeout, o.MaxRetries, TimeSpan.FromSeconds(2), sp.GetRequiredService<TimeProvider>());
-            });
-        builder.Services.AddHttpClient(HuggingFaceSource.HttpClientName).AddHttpMessageHandler<RequestTallyHandler>();
+        builder.Services.AddSourceClient<HuggingFaceSource, HuggingFaceOptions>(HuggingFaceSource.HttpClientName,
+            o => new SourceClientSettings(o.Endpoint, o.Token, o.AttemptTimeout, o.MaxRetries, TimeSpan.FromSeconds(2)));
     }
 }

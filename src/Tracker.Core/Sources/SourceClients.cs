@@ -1,6 +1,8 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Http.Resilience;
+using Microsoft.Extensions.Options;
 
 namespace Tracker.Core.Sources;
 
@@ -34,6 +36,32 @@ public static class SourceClients
     public static bool IsHttpAddress(Uri address) =>
         address is { IsAbsoluteUri: true } && (address.Scheme == Uri.UriSchemeHttp || address.Scheme == Uri.UriSchemeHttps);
 
+    /// <summary>
+    /// Registers a model-hub source's typed client: base address and Bearer token from its options, the shared resilience
+    /// policy, and <see cref="RequestTallyHandler"/> innermost, so each run can count the attempts that reached the network.
+    /// </summary>
+    public static IServiceCollection AddSourceClient<TSource, TOptions>(
+        this IServiceCollection services, string name, Func<TOptions, SourceClientSettings> settings)
+        where TSource : class
+        where TOptions : class
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        services.TryAddTransient<RequestTallyHandler>();
+        services.AddHttpClient<TSource>(name, (sp, http) =>
+            {
+                var s = settings(sp.GetRequiredService<IOptions<TOptions>>().Value);
+                Configure(http, s.Endpoint, s.Token);
+            })
+            .AddStandardResilienceHandler()
+            .Configure((HttpStandardResilienceOptions r, IServiceProvider sp) =>
+            {
+                var s = settings(sp.GetRequiredService<IOptions<TOptions>>().Value);
+                Resilience(r, s.AttemptTimeout, s.MaxRetries, s.RetryDelay, sp.GetRequiredService<TimeProvider>());
+            });
+        services.AddHttpClient(name).AddHttpMessageHandler<RequestTallyHandler>();
+        return services;
+    }
+
     /// <summary>Base address and Bearer token; the resilience pipeline owns timeouts, so the client's own is off.</summary>
     public static void Configure(HttpClient http, Uri endpoint, string? token)
     {
@@ -64,3 +92,6 @@ public static class SourceClients
         r.TotalRequestTimeout.Timeout = (attemptTimeout + TimeSpan.FromMinutes(5)) * (maxRetries + 1);
     }
 }
+
+/// <summary>What a source's options say about its HTTP client.</summary>
+public sealed record SourceClientSettings(Uri Endpoint, string? Token, TimeSpan AttemptTimeout, int MaxRetries, TimeSpan RetryDelay);

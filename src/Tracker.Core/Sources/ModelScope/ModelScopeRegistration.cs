@@ -1,8 +1,6 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Http.Resilience;
 using Microsoft.Extensions.Options;
 using Tracker.Core.Sources;
 using Tracker.Core.Sources.ModelScope;
@@ -28,19 +26,8 @@ public static class ModelScopeRegistration
             .Validate(o => o.RetryDelay >= TimeSpan.Zero && o.RetryDelay <= TimeSpan.FromMinutes(10), "Tracker:ModelScope:RetryDelay must be between 0 and 10 minutes")
             .ValidateOnStart();
 
-        builder.Services.TryAddTransient<RequestTallyHandler>();
-        builder.Services.AddHttpClient<ModelScopeSource>(ModelScopeSource.HttpClientName, (sp, http) =>
-            {
-                var o = sp.GetRequiredService<IOptions<ModelScopeOptions>>().Value;
-                SourceClients.Configure(http, o.Endpoint, o.Token);
-            })
-            .AddStandardResilienceHandler()
-            .Configure((HttpStandardResilienceOptions r, IServiceProvider sp) =>
-            {
-                var o = sp.GetRequiredService<IOptions<ModelScopeOptions>>().Value;
-                SourceClients.Resilience(r, o.AttemptTimeout, o.MaxRetries, o.RetryDelay, sp.GetRequiredService<TimeProvider>());
-            });
-        builder.Services.AddHttpClient(ModelScopeSource.HttpClientName).AddHttpMessageHandler<RequestTallyHandler>();
+        builder.Services.AddSourceClient<ModelScopeSource, ModelScopeOptions>(ModelScopeSource.HttpClientName,
+            o => new SourceClientSettings(o.Endpoint, o.Token, o.AttemptTimeout, o.MaxRetries, o.RetryDelay));
         return builder;
     }
 }
