@@ -70,19 +70,9 @@ internal static class FamiliesApi
             return ApiErrors.BadParameter("relation", $"relation applies to metric=derivatives and is one of {string.Join(", ", Relations.All)}");
         }
 
-        if (!ApiParameters.TryParseDay(from, out var fromDay, out var fromError))
+        if (!ApiParameters.TryParseRange(from, to, out var fromDay, out var toDay, out var rangeProblem))
         {
-            return ApiErrors.BadParameter("from", fromError!);
-        }
-
-        if (!ApiParameters.TryParseDay(to, out var toDay, out var toError))
-        {
-            return ApiErrors.BadParameter("to", toError!);
-        }
-
-        if (fromDay > toDay)
-        {
-            return ApiErrors.BadParameter("from", $"from ({from}) is after to ({to})");
+            return rangeProblem;
         }
 
         if (await queries.GetSeriesAsync(id, canonical, platform, fromDay, toDay, cancellationToken, relation) is not { } series)

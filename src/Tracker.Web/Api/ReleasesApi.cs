@@ -27,19 +27,9 @@ internal static class ReleasesApi
             return ApiErrors.BadParameter("family", $"'{family}' is not a family; use one of {string.Join(", ", queries.Catalog.Families.Select(f => f.Id))}");
         }
 
-        if (!ApiParameters.TryParseDay(from, out var fromDay, out var fromError))
+        if (!ApiParameters.TryParseRange(from, to, out var fromDay, out var toDay, out var rangeProblem))
         {
-            return ApiErrors.BadParameter("from", fromError!);
-        }
-
-        if (!ApiParameters.TryParseDay(to, out var toDay, out var toError))
-        {
-            return ApiErrors.BadParameter("to", toError!);
-        }
-
-        if (fromDay > toDay)
-        {
-            return ApiErrors.BadParameter("from", $"from ({from}) is after to ({to})");
+            return rangeProblem;
         }
 
         if (limit is < 1 or > TrackerQueries.MaxPageSize)
