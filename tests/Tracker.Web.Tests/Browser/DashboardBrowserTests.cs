@@ -53,10 +53,23 @@ public sealed class DashboardBrowserTests(BrowserFixture browser) : IClassFixtur
         var labels = await page.Locator("#comparison .xtick text").AllTextContentsAsync();
         Assert.Contains(HostileFamily, labels);
 
+        // The lead chart is drawn from the page's inline figure, stacked by platform.
+        // (One collection is one day: a single point per platform, so a trace without a line yet.)
+        await page.Locator("#platform-downloadsAllTime g.scatterlayer g.trace").First.WaitForAsync(new() { Timeout = 10_000, State = WaitForSelectorState.Attached });
+
         // Give Plotly's hover/legend a moment, then check nothing was injected or fetched from elsewhere.
         await page.WaitForTimeoutAsync(300);
         Assert.Equal(0, await page.Locator("img[src=x]").CountAsync());
         watched.AssertClean();
+
+        // The lead chart needs no circuit: with Blazor's connection refused it is drawn all the same (the other charts,
+        // which do need one, stay empty).
+        await using var offline = await browser.Browser.NewContextAsync();
+        var cut = await offline.NewPageAsync();
+        await cut.RouteAsync("**/_blazor**", route => route.AbortAsync());
+        await cut.GotoAsync(app.BaseUrl + "/");
+        await cut.Locator("#platform-downloadsAllTime g.scatterlayer g.trace").First.WaitForAsync(new() { Timeout = 10_000, State = WaitForSelectorState.Attached });
+        Assert.Equal(0, await cut.Locator("#model-counts svg.main-svg").CountAsync());
     }
 
     [Fact]

@@ -53,6 +53,34 @@ public sealed class TrackerChartTests : BunitContext
     }
 
     [Fact]
+    public void An_inline_figure_carries_third_party_text_encoded_and_cannot_close_its_script()
+    {
+        var spec = new ChartSpec("inline", "Title " + Hostile + "</script><script>alert(2)</script>", ChartKind.StackedArea,
+        [
+            new ChartSeries("Series " + Hostile, ["2025-01-01", "2025-01-02"], [1, null], "#0072B2"),
+        ]);
+
+        var cut = Render<TrackerChart>(p => p.Add(x => x.Spec, spec).Add(x => x.Inline, true));
+
+        // No Plotly.Blazor component (no circuit needed): the figure is in the page for first-paint.js.
+        Assert.Empty(cut.FindComponents<PlotlyChart>());
+        var script = Assert.Single(cut.FindAll("script"));
+        Assert.Equal("application/json", script.GetAttribute("type"));
+        Assert.Equal("inline", script.GetAttribute("data-figure-for"));
+        Assert.DoesNotContain("<", script.InnerHtml, StringComparison.Ordinal);
+        Assert.NotNull(cut.Find("#inline[data-permanent]"));
+
+        using var figure = System.Text.Json.JsonDocument.Parse(script.TextContent);
+        var trace = figure.RootElement.GetProperty("data")[0];
+        Assert.Equal("scatter", trace.GetProperty("type").GetString());
+        Assert.Equal("Series &lt;img src=x onerror=alert(1)&gt;", trace.GetProperty("name").GetString());
+        Assert.Equal("stack", trace.GetProperty("stackgroup").GetString());
+        Assert.Equal(System.Text.Json.JsonValueKind.Null, trace.GetProperty("y")[1].ValueKind); // a gap stays a gap
+        Assert.StartsWith("Title &lt;img", figure.RootElement.GetProperty("layout").GetProperty("title").GetProperty("text").GetString(), StringComparison.Ordinal);
+        Assert.Empty(cut.FindAll("img"));
+    }
+
+    [Fact]
     public void A_missing_value_is_a_gap_not_zero()
     {
         var series = new Series("qwen", Metrics.DownloadsAllTime, null, null,

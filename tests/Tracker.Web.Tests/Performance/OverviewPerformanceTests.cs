@@ -101,6 +101,9 @@ public sealed class OverviewPerformanceTests(ITestOutputHelper output)
         await page.GotoAsync(url, new() { WaitUntil = WaitUntilState.Commit });
         await page.Locator($"{FirstChart} g.trace path.js-line").First.WaitForAsync(new() { Timeout = 60_000, State = WaitForSelectorState.Attached });
         var drawn = await page.EvaluateAsync<double>("() => performance.now()");
+        // The lead chart is drawn before the page's circuit starts: let the rest of the page settle before the context
+        // closes, so no circuit is cut off half-way through its start (the server would hold it until shutdown).
+        await page.WaitForLoadStateAsync(LoadState.NetworkIdle);
         Timeline = await page.EvaluateAsync<string>("""
             () => [...performance.getEntriesByType('navigation'), ...performance.getEntriesByType('resource')]
                 .map(e => `${e.name.split('/').pop().slice(0, 40)} start ${e.startTime.toFixed(0)} end ${e.responseEnd.toFixed(0)}` + (e.domContentLoadedEventEnd ? ` dcl ${e.domContentLoadedEventEnd.toFixed(0)}` : '')).join('\n')
