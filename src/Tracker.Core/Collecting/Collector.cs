@@ -31,6 +31,7 @@ public sealed partial class Collector(
     ListingCollector listings,
     SnapshotWriter writer,
     IDbContextFactory<TrackerDbContext> contexts,
+    WriteGate gate,
     TimeProvider clock,
     DataVersion dataVersion,
     ILogger<Collector> logger)
@@ -217,7 +218,7 @@ public sealed partial class Collector(
                 .ToDictionary(x => x.Id, x => (x.Known, x.Newest));
         }
 
-        await using var writes = WriteBehind.Start(cancellationToken);
+        await using var writes = WriteBehind.Start(contexts, gate, cancellationToken);
         var counts = new List<(long, ChildrenCount)>();
         var synced = new List<long>();
         foreach (var (id, repoId, lastSynced) in bases)
@@ -254,10 +255,10 @@ public sealed partial class Collector(
             var (countBatch, syncedBatch, at) = (counts.ToList(), synced.ToList(), clock.GetUtcNow().UtcDateTime);
             counts.Clear();
             synced.Clear();
-            await writes.EnqueueAsync(async ct =>
+            await writes.EnqueueAsync(async (db, ct) =>
             {
-                await writer.WriteDerivativeCountsAsync(countBatch, day, at, ct);
-                await writer.MarkLineageSyncedAsync(syncedBatch, at, ct);
+                await SnapshotWriter.WriteDerivativeCountsAsync(db, countBatch, day, at, ct);
+                await SnapshotWriter.MarkLineageSyncedAsync(db, syncedBatch, at, ct);
             }, cancellationToken);
         }
     }
@@ -270,7 +271,7 @@ public sealed partial class Collector(
             run.Requests += page.Requests;
             run.Bytes += page.Bytes;
             var now = clock.GetUtcNow().UtcDateTime;
-            await writes.EnqueueAsync(ct => writer.WriteDerivativesAsync(baseId, baseRepoId, page.Models, now, ct), cancellationToken);
+            await writes.EnqueueAsync((db, ct) => SnapshotWriter.WriteDerivativesAsync(db, baseId, baseRepoId, page.Models, now, ct), cancellationToken);
 
             // Newest first: once a page reaches a child already known, the rest is known too.
             if (synced is not null && newestKnown is { } newest && page.Models.Any(c => c.CreatedAt is { } created && created <= newest))

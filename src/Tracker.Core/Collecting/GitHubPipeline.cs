@@ -1,3 +1,4 @@
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using Tracker.Core.Catalog;
 using Tracker.Core.Data;
@@ -12,7 +13,8 @@ namespace Tracker.Core.Collecting;
 /// each repository is snapshotted once a day and what is done is not fetched again.
 /// </summary>
 public sealed class GitHubPipeline(
-    FamilyCatalog catalog, GitHubSource github, IOptions<GitHubOptions> options, GitHubWriter writer, IHttpCacheStore cache, TimeProvider clock) : ISourcePipeline
+    FamilyCatalog catalog, GitHubSource github, IOptions<GitHubOptions> options, GitHubWriter writer, IDbContextFactory<TrackerDbContext> contexts,
+    WriteGate gate, IHttpCacheStore cache, TimeProvider clock) : ISourcePipeline
 {
     public string Source => Platform.GitHub;
 
@@ -54,7 +56,7 @@ public sealed class GitHubPipeline(
             }
 
             // Writes overlap the next repository's fetches; they are all done before the run ends.
-            await using var writes = WriteBehind.Start(cancellationToken);
+            await using var writes = WriteBehind.Start(contexts, gate, cancellationToken);
             foreach (var (id, fullName) in await writer.DueAsync(target, day, cancellationToken))
             {
                 var parts = fullName.Split('/');
@@ -63,11 +65,11 @@ public sealed class GitHubPipeline(
                 var at = clock.GetUtcNow().UtcDateTime;
                 if (snapshot is null)
                 {
-                    await writes.EnqueueAsync(ct => writer.MarkGoneAsync(id, at, ct), cancellationToken);
+                    await writes.EnqueueAsync((db, ct) => GitHubWriter.MarkGoneAsync(db, id, at, ct), cancellationToken);
                     continue;
                 }
 
-                await writes.EnqueueAsync(ct => writer.WriteAsync(id, snapshot, day, at, ct), cancellationToken);
+                await writes.EnqueueAsync((db, ct) => GitHubWriter.WriteAsync(db, id, snapshot, day, at, ct), cancellationToken);
                 run.Items++;
             }
 

@@ -1,4 +1,5 @@
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage;
 using Tracker.Core.Data;
 using Tracker.Core.Sources.GitHub;
 
@@ -52,76 +53,82 @@ public sealed class GitHubWriter(IDbContextFactory<TrackerDbContext> contexts)
     }
 
     /// <summary>Stores a repository's counters for the day and its releases. A move to a name tracked on another row folds into that row.</summary>
-    public async Task WriteAsync(long repoId, GitHubRepoSnapshot snapshot, DateOnly day, DateTime now, CancellationToken cancellationToken)
+    public static async Task WriteAsync(TrackerDbContext db, long repoId, GitHubRepoSnapshot snapshot, DateOnly day, DateTime now, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(db);
         ArgumentNullException.ThrowIfNull(snapshot);
-        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
-        var row = await db.Repos.SingleAsync(r => r.Id == repoId, cancellationToken);
         if (snapshot.Moved)
         {
-            var newKey = snapshot.FullName.ToLowerInvariant();
-            var other = await db.Repos.FirstOrDefaultAsync(r => r.Id != repoId && (r.RepoKey == newKey || r.GitHubId == snapshot.Id), cancellationToken);
-            row.MovedTo = snapshot.FullName;
-            if (other is not null)
-            {
-                // The new name is tracked already: this row keeps its history and stops here, the other carries on.
-                row.GoneSince ??= now;
-                await db.SaveChangesAsync(cancellationToken);
-                repoId = other.Id;
-                row = other;
-            }
-            else
-            {
-                row.FullName = snapshot.FullName;
-                row.RepoKey = newKey;
-                row.Owner = snapshot.FullName.Split('/')[0];
-            }
+            repoId = await FollowMoveAsync(db, repoId, snapshot, now, cancellationToken);
         }
 
-        row.GitHubId = snapshot.Id;
-        row.Archived = snapshot.Archived;
-        row.CreatedAt ??= snapshot.CreatedAt;
-        row.PushedAt = snapshot.PushedAt;
-        row.LastSeenAt = now;
-        if (row.LatestDay is null || row.LatestDay <= day)
+        // Set-based statements rather than tracked entities: this runs once per repository per day, behind the fetches,
+        // and change tracking cost more than the fetching it hid behind.
+        await db.Database.ExecuteSqlAsync($"""
+            UPDATE "Repos" SET "GitHubId" = {snapshot.Id}, "Archived" = {snapshot.Archived}, "CreatedAt" = COALESCE("CreatedAt", {snapshot.CreatedAt}),
+                "PushedAt" = {snapshot.PushedAt}, "LastSeenAt" = {now}
+            WHERE "Id" = {repoId}
+            """, cancellationToken);
+        // The row's latest counters move only forward in time: a late write for an earlier day leaves them.
+        await db.Database.ExecuteSqlAsync($"""
+            UPDATE "Repos" SET "LatestDay" = {day}, "Stars" = {snapshot.Stars}, "Forks" = {snapshot.Forks}, "Watchers" = {snapshot.Watchers},
+                "OpenIssues" = {snapshot.OpenIssues}
+            WHERE "Id" = {repoId} AND ("LatestDay" IS NULL OR "LatestDay" <= {day})
+            """, cancellationToken);
+        await db.Database.ExecuteSqlAsync($"""
+            INSERT INTO "RepoSnapshots" ("RepoId", "Day", "CollectedAt", "Stars", "Forks", "Watchers", "OpenIssues")
+            VALUES ({repoId}, {day}, {now}, {snapshot.Stars}, {snapshot.Forks}, {snapshot.Watchers}, {snapshot.OpenIssues})
+            ON CONFLICT ("RepoId", "Day") DO UPDATE SET "CollectedAt" = excluded."CollectedAt", "Stars" = excluded."Stars",
+                "Forks" = excluded."Forks", "Watchers" = excluded."Watchers", "OpenIssues" = excluded."OpenIssues"
+            """, cancellationToken);
+
+        await using var releases = JsonRowsUpsert.On(db,
+            """INSERT INTO "Releases" ("RepoId", "GitHubReleaseId", "Tag", "Name", "PublishedAt", "Prerelease", "AssetDownloads", "FirstSeenAt", "LastSeenAt")""",
+            "@repo, {0}, {1}, {2}, {3}, {4}, {5}, @now, @now",
+            """
+            ON CONFLICT ("RepoId", "GitHubReleaseId") DO UPDATE SET "Tag" = excluded."Tag", "Name" = excluded."Name",
+                "PublishedAt" = excluded."PublishedAt", "Prerelease" = excluded."Prerelease", "AssetDownloads" = excluded."AssetDownloads",
+                "LastSeenAt" = excluded."LastSeenAt"
+            """,
+            [RowType.BigInteger, RowType.Text, RowType.Text, RowType.Timestamp, RowType.Boolean, RowType.BigInteger]);
+        releases.With("@repo", repoId).With("@now", now);
+        foreach (var release in snapshot.Releases.Where(r => !r.Draft).DistinctBy(r => r.Id))
         {
-            (row.LatestDay, row.Stars, row.Forks, row.Watchers, row.OpenIssues) = (day, snapshot.Stars, snapshot.Forks, snapshot.Watchers, snapshot.OpenIssues);
+            await releases.AddAsync([release.Id, release.Tag, release.Name, release.PublishedAt, release.Prerelease, release.AssetDownloads], cancellationToken);
         }
 
-        var existing = await db.RepoSnapshots.FirstOrDefaultAsync(s => s.RepoId == repoId && s.Day == day, cancellationToken);
-        if (existing is null)
+        await releases.FlushAsync(cancellationToken);
+    }
+
+    /// <summary>
+    /// A repository answered under a new name: rename its row, or, when the new name is tracked on another row already,
+    /// keep this row's history, mark it gone and carry on with the other. Returns the row to write to.
+    /// </summary>
+    private static async Task<long> FollowMoveAsync(TrackerDbContext db, long repoId, GitHubRepoSnapshot snapshot, DateTime now, CancellationToken cancellationToken)
+    {
+        var row = await db.Repos.SingleAsync(r => r.Id == repoId, cancellationToken);
+        var newKey = snapshot.FullName.ToLowerInvariant();
+        var other = await db.Repos.FirstOrDefaultAsync(r => r.Id != repoId && (r.RepoKey == newKey || r.GitHubId == snapshot.Id), cancellationToken);
+        row.MovedTo = snapshot.FullName;
+        if (other is not null)
         {
-            existing = new RepoSnapshot { RepoId = repoId, Day = day };
-            db.RepoSnapshots.Add(existing);
+            row.GoneSince ??= now;
         }
-
-        (existing.CollectedAt, existing.Stars, existing.Forks, existing.Watchers, existing.OpenIssues) =
-            (now, snapshot.Stars, snapshot.Forks, snapshot.Watchers, snapshot.OpenIssues);
-
-        var releases = await db.Releases.Where(r => r.RepoId == repoId).ToDictionaryAsync(r => r.GitHubReleaseId, cancellationToken);
-        foreach (var release in snapshot.Releases.Where(r => !r.Draft))
+        else
         {
-            if (!releases.TryGetValue(release.Id, out var stored))
-            {
-                stored = new GitHubReleaseRow { RepoId = repoId, GitHubReleaseId = release.Id, Tag = release.Tag, FirstSeenAt = now };
-                db.Releases.Add(stored);
-            }
-
-            stored.Tag = release.Tag;
-            stored.Name = release.Name;
-            stored.PublishedAt = release.PublishedAt;
-            stored.Prerelease = release.Prerelease;
-            stored.AssetDownloads = release.AssetDownloads;
-            stored.LastSeenAt = now;
+            row.FullName = snapshot.FullName;
+            row.RepoKey = newKey;
+            row.Owner = snapshot.FullName.Split('/')[0];
         }
 
         await db.SaveChangesAsync(cancellationToken);
+        return other?.Id ?? repoId;
     }
 
     /// <summary>A repository that no longer exists (404) is kept, with the time it was first missed.</summary>
-    public async Task MarkGoneAsync(long repoId, DateTime now, CancellationToken cancellationToken)
+    public static async Task MarkGoneAsync(TrackerDbContext db, long repoId, DateTime now, CancellationToken cancellationToken)
     {
-        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        ArgumentNullException.ThrowIfNull(db);
         await db.Repos.Where(r => r.Id == repoId && r.GoneSince == null).ExecuteUpdateAsync(s => s.SetProperty(r => r.GoneSince, now), cancellationToken);
     }
 

@@ -15,7 +15,7 @@ namespace Tracker.Core.Collecting;
 /// and re-run never duplicates a row. One SQL dialect serves both providers: SQLite and PostgreSQL share
 /// <c>INSERT … ON CONFLICT … DO UPDATE</c> and <c>RETURNING</c>.
 /// </summary>
-public sealed class SnapshotWriter(IDbContextFactory<TrackerDbContext> contexts)
+public sealed class SnapshotWriter(IDbContextFactory<TrackerDbContext> contexts, WriteGate gate)
 {
     // Rows per multi-row statement. SQLite binds each named parameter by a linear search of the statement's names, so a
     // statement's binding cost grows with the square of its parameters: 500 rows (5,000-8,000 parameters) spent 90 ms
@@ -32,10 +32,9 @@ public sealed class SnapshotWriter(IDbContextFactory<TrackerDbContext> contexts)
         }
 
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
-        await db.Database.OpenConnectionAsync(cancellationToken);
-        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        await using var transaction = await gate.BeginAsync(db, cancellationToken);
         var connection = db.Database.GetDbConnection();
-        var tx = transaction.GetDbTransaction();
+        var tx = transaction.DbTransaction;
 
         // The same repository twice in one page (hubs compare ids case-insensitively) is one model and one snapshot.
         var unique = page.DistinctBy(p => p.Model.RepoId.ToLowerInvariant());
@@ -91,8 +90,9 @@ public sealed class SnapshotWriter(IDbContextFactory<TrackerDbContext> contexts)
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
-    /// <summary>Upserts base models' derivative counts for the day, many per statement, in one transaction.</summary>
-    public async Task WriteDerivativeCountsAsync(IReadOnlyList<(long ModelId, ChildrenCount Count)> counts, DateOnly day, DateTime collectedAt, CancellationToken cancellationToken)
+    /// <summary>Upserts base models' derivative counts for the day, in <paramref name="db"/>'s transaction.</summary>
+    public static async Task WriteDerivativeCountsAsync(
+        TrackerDbContext db, IReadOnlyList<(long ModelId, ChildrenCount Count)> counts, DateOnly day, DateTime collectedAt, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(counts);
         if (counts.Count == 0)
@@ -100,69 +100,48 @@ public sealed class SnapshotWriter(IDbContextFactory<TrackerDbContext> contexts)
             return;
         }
 
-        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
-        await db.Database.OpenConnectionAsync(cancellationToken);
-        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-        foreach (var chunk in counts.DistinctBy(c => c.ModelId).Chunk(ChunkSize))
+        await using var upsert = JsonRowsUpsert.On(db,
+            """INSERT INTO "DerivativeCounts" ("ModelId", "Day", "CollectedAt", "Finetune", "Quantized", "Adapter", "Merge", "Total")""",
+            "{0}, @day, @at, {1}, {2}, {3}, {4}, {5}",
+            """
+            ON CONFLICT ("ModelId", "Day") DO UPDATE SET "CollectedAt" = excluded."CollectedAt", "Finetune" = excluded."Finetune",
+                "Quantized" = excluded."Quantized", "Adapter" = excluded."Adapter", "Merge" = excluded."Merge", "Total" = excluded."Total"
+            """,
+            [RowType.BigInteger, RowType.BigInteger, RowType.BigInteger, RowType.BigInteger, RowType.BigInteger, RowType.BigInteger]);
+        upsert.With("@day", day).With("@at", collectedAt);
+        foreach (var (modelId, c) in counts.DistinctBy(c => c.ModelId))
         {
-            await using var command = db.Database.GetDbConnection().CreateCommand();
-            command.Transaction = transaction.GetDbTransaction();
-            var sql = new StringBuilder("""
-                INSERT INTO "DerivativeCounts" ("ModelId", "Day", "CollectedAt", "Finetune", "Quantized", "Adapter", "Merge", "Total")
-                VALUES
-                """);
-            Add(command, "@day", day);
-            Add(command, "@at", collectedAt);
-            for (var i = 0; i < chunk.Length; i++)
-            {
-                var (modelId, c) = chunk[i];
-                var p = i.ToString(CultureInfo.InvariantCulture);
-                sql.Append(i == 0 ? "\n(" : ",\n(").Append(CultureInfo.InvariantCulture, $"@m{p}, @day, @at, @f{p}, @q{p}, @a{p}, @g{p}, @t{p})");
-                Add(command, "@m" + p, modelId);
-                Add(command, "@f" + p, c.Finetune);
-                Add(command, "@q" + p, c.Quantized);
-                Add(command, "@a" + p, c.Adapter);
-                Add(command, "@g" + p, c.Merge);
-                Add(command, "@t" + p, c.Total);
-            }
-
-            sql.Append("""
-
-                ON CONFLICT ("ModelId", "Day") DO UPDATE SET "CollectedAt" = excluded."CollectedAt", "Finetune" = excluded."Finetune",
-                    "Quantized" = excluded."Quantized", "Adapter" = excluded."Adapter", "Merge" = excluded."Merge", "Total" = excluded."Total"
-                """);
-            command.CommandText = sql.ToString();
-            await command.ExecuteNonQueryAsync(cancellationToken);
+            await upsert.AddAsync([modelId, c.Finetune, c.Quantized, c.Adapter, c.Merge, c.Total], cancellationToken);
         }
 
-        await transaction.CommitAsync(cancellationToken);
+        await upsert.FlushAsync(cancellationToken);
     }
 
     /// <summary>Records that these base models' children were listed completely up to <paramref name="at"/>.</summary>
-    public async Task MarkLineageSyncedAsync(IReadOnlyCollection<long> modelIds, DateTime at, CancellationToken cancellationToken)
+    public static async Task MarkLineageSyncedAsync(TrackerDbContext db, IReadOnlyCollection<long> modelIds, DateTime at, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(db);
+        ArgumentNullException.ThrowIfNull(modelIds);
         if (modelIds.Count == 0)
         {
             return;
         }
 
-        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
         await db.Models.Where(m => modelIds.Contains(m.Id)).ExecuteUpdateAsync(s => s.SetProperty(m => m.LineageSyncedAt, at), cancellationToken);
     }
 
-    /// <summary>Upserts a page of a base model's children (the model tree) in one transaction.</summary>
-    public async Task<int> WriteDerivativesAsync(long baseModelId, string baseRepoId, IReadOnlyList<HubModel> children, DateTime now, CancellationToken cancellationToken)
+    /// <summary>Upserts a page of a base model's children (the model tree), in <paramref name="db"/>'s transaction.</summary>
+    public static async Task<int> WriteDerivativesAsync(
+        TrackerDbContext db, long baseModelId, string baseRepoId, IReadOnlyList<HubModel> children, DateTime now, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(children);
         if (children.Count == 0)
         {
             return 0;
         }
 
-        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
-        await db.Database.OpenConnectionAsync(cancellationToken);
-        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-        await using var upsert = new BatchUpsert(db.Database.GetDbConnection(), transaction.GetDbTransaction(),
-            """INSERT INTO "Derivatives" ("BaseModelId", "RepoId", "RepoKey", "Relation", "CreatedAt", "Downloads30d", "DownloadsAllTime", "Likes", "FirstSeenAt", "LastSeenAt") VALUES""",
+        await using var upsert = JsonRowsUpsert.On(db,
+            """INSERT INTO "Derivatives" ("BaseModelId", "RepoId", "RepoKey", "Relation", "CreatedAt", "Downloads30d", "DownloadsAllTime", "Likes", "FirstSeenAt", "LastSeenAt")""",
             "@b, {0}, {1}, {2}, {3}, {4}, {5}, {6}, @now, @now",
             """
             ON CONFLICT ("BaseModelId", "RepoKey") DO UPDATE SET
@@ -170,15 +149,15 @@ public sealed class SnapshotWriter(IDbContextFactory<TrackerDbContext> contexts)
                 "CreatedAt" = COALESCE(excluded."CreatedAt", "Derivatives"."CreatedAt"), "Downloads30d" = excluded."Downloads30d",
                 "DownloadsAllTime" = excluded."DownloadsAllTime", "Likes" = excluded."Likes", "LastSeenAt" = excluded."LastSeenAt"
             """,
-            columns: 7, db.Database.IsSqlite());
+            [RowType.Text, RowType.Text, RowType.Text, RowType.Timestamp, RowType.BigInteger, RowType.BigInteger, RowType.BigInteger]);
         upsert.With("@b", baseModelId).With("@now", now);
+        // One row per child: PostgreSQL refuses a statement that would update the same row twice.
         foreach (var c in children.DistinctBy(c => c.RepoId.ToLowerInvariant()))
         {
             await upsert.AddAsync([c.RepoId, c.RepoId.ToLowerInvariant(), RelationTo(c.Tags, baseRepoId), c.CreatedAt, c.Downloads30d, c.DownloadsAllTime, c.Likes], cancellationToken);
         }
 
         await upsert.FlushAsync(cancellationToken);
-        await transaction.CommitAsync(cancellationToken);
         return children.Count;
     }
 

@@ -1,4 +1,7 @@
+using System.Diagnostics;
 using System.Threading.Channels;
+using Microsoft.EntityFrameworkCore;
+using Tracker.Core.Data;
 
 namespace Tracker.Core.Collecting;
 
@@ -6,21 +9,40 @@ namespace Tracker.Core.Collecting;
 /// Lets a fetch loop hand its writes to one writer that runs alongside it, in order, through a bounded queue: the
 /// database's time hides behind the network's, and memory holds at most <c>capacity</c> pending writes. A failed write
 /// stops the loop at its next hand-over with that write's error.
+/// <para>
+/// The writes already queued when the writer turns to them share one transaction (up to <see cref="MaxPerTransaction"/>
+/// writes or <see cref="MaxTransactionTime"/>): a writer that keeps up commits each write at once, one that fell behind
+/// catches up with fewer, larger commits. Each write must be safe to repeat (they are all upserts and marks), because a
+/// failure or a kill loses the uncommitted writes of its group — the next run fetches them again, and the marks that
+/// vouch for pages are always queued after those pages, so they never commit without them.
+/// </para>
 /// </summary>
 public sealed class WriteBehind : IAsyncDisposable
 {
-    private readonly Channel<Func<CancellationToken, Task>> _queue;
+    /// <summary>At most this many writes per transaction: bounds what a kill loses and how long other writers wait.</summary>
+    public const int MaxPerTransaction = 64;
+
+    /// <summary>A group is committed once it has held its transaction this long, whatever is still queued.</summary>
+    public static readonly TimeSpan MaxTransactionTime = TimeSpan.FromMilliseconds(500);
+
+    private readonly Channel<Func<TrackerDbContext, CancellationToken, Task>> _queue;
+    private readonly IDbContextFactory<TrackerDbContext> _contexts;
+    private readonly WriteGate _gate;
     private readonly Task _writer;
 
-    private WriteBehind(int capacity, CancellationToken cancellationToken)
+    private WriteBehind(IDbContextFactory<TrackerDbContext> contexts, WriteGate gate, int capacity, CancellationToken cancellationToken)
     {
-        _queue = Channel.CreateBounded<Func<CancellationToken, Task>>(new BoundedChannelOptions(capacity) { SingleReader = true, SingleWriter = true });
+        _contexts = contexts;
+        _gate = gate;
+        _queue = Channel.CreateBounded<Func<TrackerDbContext, CancellationToken, Task>>(new BoundedChannelOptions(capacity) { SingleReader = true, SingleWriter = true });
         _writer = Task.Run(() => DrainAsync(cancellationToken), cancellationToken);
     }
 
-    public static WriteBehind Start(CancellationToken cancellationToken, int capacity = 16) => new(capacity, cancellationToken);
+    public static WriteBehind Start(IDbContextFactory<TrackerDbContext> contexts, WriteGate gate, CancellationToken cancellationToken, int capacity = 16) =>
+        new(contexts, gate, capacity, cancellationToken);
 
-    public async ValueTask EnqueueAsync(Func<CancellationToken, Task> write, CancellationToken cancellationToken)
+    /// <summary>Queues a write; it runs on a context whose transaction is open (and may be shared with neighbouring writes).</summary>
+    public async ValueTask EnqueueAsync(Func<TrackerDbContext, CancellationToken, Task> write, CancellationToken cancellationToken)
     {
         try
         {
@@ -57,9 +79,19 @@ public sealed class WriteBehind : IAsyncDisposable
     {
         try
         {
-            await foreach (var write in _queue.Reader.ReadAllAsync(cancellationToken))
+            var reader = _queue.Reader;
+            while (await reader.WaitToReadAsync(cancellationToken))
             {
-                await write(cancellationToken);
+                await using var db = await _contexts.CreateDbContextAsync(cancellationToken);
+                await using var transaction = await _gate.BeginAsync(db, cancellationToken);
+                var started = Stopwatch.GetTimestamp();
+                for (var written = 0; written < MaxPerTransaction && Stopwatch.GetElapsedTime(started) < MaxTransactionTime && reader.TryRead(out var write); written++)
+                {
+                    await write(db, cancellationToken);
+                    db.ChangeTracker.Clear();
+                }
+
+                await transaction.CommitAsync(cancellationToken);
             }
         }
         catch (Exception e)

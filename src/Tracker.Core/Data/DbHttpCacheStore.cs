@@ -19,15 +19,20 @@ public sealed partial class DbHttpCacheStore : IHttpCacheStore, IAsyncDisposable
 {
     private readonly IDbContextFactory<TrackerDbContext> _contexts;
     private readonly TimeProvider _clock;
+    private readonly WriteGate _gate;
     private readonly ILogger<DbHttpCacheStore> _logger;
     private readonly ConcurrentDictionary<string, byte[]> _pending = new(StringComparer.Ordinal);
     private readonly Channel<(string Key, byte[]? Value, TaskCompletionSource? Flushed)> _queue =
         Channel.CreateBounded<(string, byte[]?, TaskCompletionSource?)>(new BoundedChannelOptions(256) { SingleReader = true });
     private readonly Task _writer;
 
-    public DbHttpCacheStore(IDbContextFactory<TrackerDbContext> contexts, TimeProvider clock, ILogger<DbHttpCacheStore> logger)
+    /// <summary>How long set entries may wait to be written together.</summary>
+    private static readonly TimeSpan GatherTime = TimeSpan.FromSeconds(1);
+
+    public DbHttpCacheStore(IDbContextFactory<TrackerDbContext> contexts, WriteGate gate, TimeProvider clock, ILogger<DbHttpCacheStore> logger)
     {
         _contexts = contexts;
+        _gate = gate;
         _clock = clock;
         _logger = logger;
         _writer = Task.Run(WriteAsync);
@@ -70,10 +75,23 @@ public sealed partial class DbHttpCacheStore : IHttpCacheStore, IAsyncDisposable
         var batch = new List<(string Key, byte[] Value)>();
         while (await _queue.Reader.WaitToReadAsync())
         {
-            // Whatever has queued up goes in one transaction, with one prepared statement.
+            // Entries gather for up to a second (or until a flush, or 256 of them) and go in one transaction: each write
+            // takes the database's single write turn from the collection's writers, so fewer and larger is cheaper.
             TaskCompletionSource? flushed = null;
-            while (batch.Count < 256 && flushed is null && _queue.Reader.TryRead(out var item))
+            var gatherUntil = _clock.GetTimestamp() + (long)(GatherTime.TotalSeconds * _clock.TimestampFrequency);
+            while (batch.Count < 256 && flushed is null)
             {
+                if (!_queue.Reader.TryRead(out var item))
+                {
+                    var left = _clock.GetElapsedTime(_clock.GetTimestamp(), gatherUntil);
+                    if (left <= TimeSpan.Zero || !await MoreWithinAsync(left))
+                    {
+                        break;
+                    }
+
+                    continue;
+                }
+
                 if (item.Flushed is not null)
                 {
                     flushed = item.Flushed;
@@ -96,6 +114,19 @@ public sealed partial class DbHttpCacheStore : IHttpCacheStore, IAsyncDisposable
         }
     }
 
+    private async Task<bool> MoreWithinAsync(TimeSpan time)
+    {
+        using var timeout = new CancellationTokenSource(time, _clock);
+        try
+        {
+            return await _queue.Reader.WaitToReadAsync(timeout.Token);
+        }
+        catch (OperationCanceledException) when (timeout.IsCancellationRequested)
+        {
+            return false;
+        }
+    }
+
     private async Task StoreAsync(List<(string Key, byte[] Value)> batch)
     {
         if (batch.Count == 0)
@@ -106,12 +137,11 @@ public sealed partial class DbHttpCacheStore : IHttpCacheStore, IAsyncDisposable
         try
         {
             await using var db = await _contexts.CreateDbContextAsync();
-            await db.Database.OpenConnectionAsync();
-            await using var transaction = await db.Database.BeginTransactionAsync();
-            await using (var upsert = new Collecting.BatchUpsert(db.Database.GetDbConnection(), transaction.GetDbTransaction(),
-                """INSERT INTO "HttpCache" ("Key", "Value", "UpdatedAt") VALUES""", "{0}, {1}, @at",
+            await using var transaction = await _gate.BeginAsync(db, CancellationToken.None);
+            await using (var upsert = Collecting.JsonRowsUpsert.On(db,
+                """INSERT INTO "HttpCache" ("Key", "Value", "UpdatedAt")""", "{0}, {1}, @at",
                 """ON CONFLICT ("Key") DO UPDATE SET "Value" = excluded."Value", "UpdatedAt" = excluded."UpdatedAt" """,
-                columns: 2, db.Database.IsSqlite()).With("@at", _clock.GetUtcNow().UtcDateTime))
+                [Collecting.RowType.Text, Collecting.RowType.Bytes]).With("@at", _clock.GetUtcNow().UtcDateTime))
             {
                 // The last value set for a key wins; one statement must not name a key twice.
                 foreach (var (key, value) in batch.GroupBy(e => e.Key).Select(g => g.Last()))
@@ -122,7 +152,7 @@ public sealed partial class DbHttpCacheStore : IHttpCacheStore, IAsyncDisposable
                 await upsert.FlushAsync(CancellationToken.None);
             }
 
-            await transaction.CommitAsync();
+            await transaction.CommitAsync(CancellationToken.None);
         }
         catch (Exception e) when (e is System.Data.Common.DbException or DbUpdateException or InvalidOperationException)
         {

@@ -6,13 +6,15 @@ namespace Tracker.Core.Data;
 /// <summary>
 /// Per-connection SQLite settings. In WAL mode <c>synchronous=NORMAL</c> still keeps every committed transaction when
 /// the process is killed (only a power or OS failure could lose the last ones) and stops paying an fsync per commit,
-/// which a collection that commits page by page would otherwise pay thousands of times.
+/// which a collection that commits page by page would otherwise pay thousands of times. <c>busy_timeout</c> lets a writer
+/// that finds another one mid-transaction (the sources' writers run side by side) wait inside SQLite, which retries
+/// within milliseconds of the lock's release, instead of failing over to Microsoft.Data.Sqlite's coarser retry loop.
 /// </summary>
 internal sealed class SqlitePragmas : DbConnectionInterceptor
 {
     public static readonly SqlitePragmas Instance = new();
 
-    private const string Pragmas = "PRAGMA synchronous=NORMAL; PRAGMA temp_store=MEMORY;";
+    private const string Pragmas = "PRAGMA synchronous=NORMAL; PRAGMA temp_store=MEMORY; PRAGMA busy_timeout=30000;";
 
     public override void ConnectionOpened(DbConnection connection, ConnectionEndEventData eventData)
     {

@@ -47,6 +47,7 @@ public static class TrackerDataExtensions
         }
 
         builder.Services.AddSingleton<DatabaseMigrator>();
+        builder.Services.AddSingleton<WriteGate>();
         return builder;
     }
 
