@@ -31,6 +31,7 @@ public static class TrackerCoreExtensions
         services.AddSingleton<SnapshotWriter>();
         services.AddSingleton<TrackerQueries>();
         services.AddSingleton<DataVersion>();
+        services.AddSingleton<DataStamp>();
         services.AddSingleton<ListingCollector>();
         services.AddSingleton<GitHubWriter>();
         services.AddTransient<ISourcePipeline, ModelScopePipeline>();

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using Tracker.Core.Catalog;
+using Tracker.Core.Collecting;
 using Tracker.Core.Data;
 using Tracker.Core.Stats;
 
@@ -11,7 +12,7 @@ namespace Tracker.Core.Claims;
 /// Measures every claim of the ledger by the rules in claims.md and stores the day's measurement, keeping a row per
 /// verdict change. Reads through <see cref="TrackerQueries"/> where the dashboard has the same number.
 /// </summary>
-public sealed class ClaimsMeasurer(ClaimsLedger ledger, TrackerQueries queries, IDbContextFactory<TrackerDbContext> contexts, TimeProvider clock)
+public sealed class ClaimsMeasurer(ClaimsLedger ledger, TrackerQueries queries, IDbContextFactory<TrackerDbContext> contexts, DataStamp stamp, TimeProvider clock)
 {
     /// <summary>Derivatives created within this many days of a release count as its reception "from the day it was announced".</summary>
     public const int ReceptionDays = 30;
@@ -57,7 +58,7 @@ public sealed class ClaimsMeasurer(ClaimsLedger ledger, TrackerQueries queries, 
             }
         }
 
-        await db.SaveChangesAsync(cancellationToken);
+        await stamp.SaveAsync(db, cancellationToken);
         return results;
     }
 

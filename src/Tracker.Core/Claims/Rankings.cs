@@ -1,12 +1,13 @@
 using System.Globalization;
 using Microsoft.EntityFrameworkCore;
+using Tracker.Core.Collecting;
 using Tracker.Core.Data;
 using Tracker.Core.Sources.HuggingFace;
 
 namespace Tracker.Core.Claims;
 
 /// <summary>Records the top of Hugging Face trending once a day, each author with its country from <see cref="OrgRegions"/>.</summary>
-public sealed class TrendingRecorder(HuggingFaceTrendingSource source, OrgRegions regions, IDbContextFactory<TrackerDbContext> contexts, TimeProvider clock)
+public sealed class TrendingRecorder(HuggingFaceTrendingSource source, OrgRegions regions, IDbContextFactory<TrackerDbContext> contexts, DataStamp stamp, TimeProvider clock)
 {
     public const int Size = 20;
 
@@ -34,7 +35,7 @@ public sealed class TrendingRecorder(HuggingFaceTrendingSource source, OrgRegion
             PipelineTag = t.PipelineTag,
             RecordedAt = now,
         }));
-        await db.SaveChangesAsync(cancellationToken);
+        await stamp.SaveAsync(db, cancellationToken);
         return true;
     }
 }
@@ -43,7 +44,7 @@ public sealed class TrendingRecorder(HuggingFaceTrendingSource source, OrgRegion
 /// Imports an archived, dated ranking from CSV: a header naming at least <c>rank</c> and <c>model</c> (owner/name; also
 /// accepted: <c>repo_id</c>, <c>id</c>), optionally <c>score</c>. Replaces an earlier import of the same day.
 /// </summary>
-public sealed class RankingImporter(OrgRegions regions, IDbContextFactory<TrackerDbContext> contexts, TimeProvider clock)
+public sealed class RankingImporter(OrgRegions regions, IDbContextFactory<TrackerDbContext> contexts, DataStamp stamp, TimeProvider clock)
 {
     public const int MaxRows = 1000;
 
@@ -55,7 +56,6 @@ public sealed class RankingImporter(OrgRegions regions, IDbContextFactory<Tracke
         var rows = Parse(csv);
         var now = clock.GetUtcNow().UtcDateTime;
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
-        await db.Set<RankingEntry>().Where(r => r.Day == day && r.Origin == RankingOrigins.Imported).ExecuteDeleteAsync(cancellationToken);
         db.Set<RankingEntry>().AddRange(rows.Select(r => new RankingEntry
         {
             Day = day,
@@ -68,7 +68,8 @@ public sealed class RankingImporter(OrgRegions regions, IDbContextFactory<Tracke
             Note = note is { Length: > 512 } ? note[..512] : note,
             RecordedAt = now,
         }));
-        await db.SaveChangesAsync(cancellationToken);
+        // The earlier import of the day goes in the same transaction as the rows that replace it.
+        await stamp.SaveAsync(db, ct => db.Set<RankingEntry>().Where(r => r.Day == day && r.Origin == RankingOrigins.Imported).ExecuteDeleteAsync(ct), cancellationToken);
         return rows.Count;
     }
 

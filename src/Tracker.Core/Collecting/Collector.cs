@@ -33,7 +33,7 @@ public sealed partial class Collector(
     IDbContextFactory<TrackerDbContext> contexts,
     WriteGate gate,
     TimeProvider clock,
-    DataVersion dataVersion,
+    DataStamp dataStamp,
     ILogger<Collector> logger)
 {
     /// <summary>A running collection whose heartbeat is older than this was killed.</summary>
@@ -76,8 +76,7 @@ public sealed partial class Collector(
         collection.FinishedAt = clock.GetUtcNow().UtcDateTime;
         collection.OrgsDone = collection.OrgsTotal;
         db.Collections.Update(collection);
-        await db.SaveChangesAsync(CancellationToken.None);
-        dataVersion.Bump();
+        await dataStamp.SaveAsync(db, CancellationToken.None);
         Log.Finished(logger, collection.Id, collection.Status, runs.Sum(r => r.Requests), runs.Sum(r => r.Items));
         return new CollectionResult(collection.Id, collection.Status, runs);
     }
@@ -167,8 +166,8 @@ public sealed partial class Collector(
                 await after(CancellationToken.None);
             }
 
-            // The run's pages and totals are committed: cached answers built before them are stale now.
-            dataVersion.Bump();
+            // The run's pages and totals are committed: cached answers built before them are stale now, in every process.
+            await dataStamp.CommittedAsync(CancellationToken.None);
         }
 
         return run;

@@ -4,6 +4,7 @@ namespace Tracker.Core.Collecting;
 /// A counter that moves every time collected data commits (each finished run, and each finished collection). Whatever
 /// caches numbers read from the database (the API's output cache) listens to <see cref="Changed"/> and drops them, so a
 /// client never sees the old numbers after a collection. Core knows nothing about HTTP: the web host subscribes.
+/// Writers bump it through <see cref="DataStamp"/>, whose row carries the news to other processes.
 /// </summary>
 public sealed class DataVersion
 {

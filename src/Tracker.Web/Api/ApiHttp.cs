@@ -20,8 +20,9 @@ internal sealed class LiveDataMetadata
 }
 
 /// <summary>
-/// HTTP around /api and /badges: compression, CORS for GET, per-client token buckets, the output cache (evicted when a
-/// collection commits), strong ETags from the body with 304s, and a Cache-Control that lasts until the next collection.
+/// HTTP around /api and /badges: compression, CORS for GET, per-client token buckets, the output cache (evicted when
+/// data commits, in this process or, through <see cref="DataVersionPoller"/>, in another), strong ETags from the body
+/// with 304s, and a Cache-Control that lasts until the next collection.
 /// </summary>
 internal static partial class ApiHttp
 {
@@ -35,6 +36,8 @@ internal static partial class ApiHttp
         services.AddOptions<ApiOptions>().BindConfiguration(ApiOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<ApiRateLimiter>();
         services.AddSingleton<NextCollection>();
+        // Commits by other processes evict the output cache too, within a poll interval.
+        services.AddHostedService<DataVersionPoller>();
         services.AddResponseCompression(o =>
         {
             o.EnableForHttps = true; // the bodies are public data, nothing secret to leak through BREACH

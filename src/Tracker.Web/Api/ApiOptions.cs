@@ -33,8 +33,12 @@ public sealed class ApiOptions
     public TimeSpan MaxAge { get; set; } = TimeSpan.FromHours(1);
 
     /// <summary>
-    /// How long a response stays in the server's output cache. A collection in this process evicts it at once; this is
-    /// the backstop for a collection run by another process (the collect command, another PostgreSQL node).
+    /// How long a response stays in the server's output cache. A commit in this process evicts it at once, and one by
+    /// another process within <see cref="DataVersionPollInterval"/>; this is the backstop should the stamp be unreadable.
     /// </summary>
     public TimeSpan OutputCacheDuration { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>How often the database's data stamp is read to hear of commits by other processes (the commands, other nodes).</summary>
+    [Range(typeof(TimeSpan), "00:00:00.010", "01:00:00")]
+    public TimeSpan DataVersionPollInterval { get; set; } = TimeSpan.FromSeconds(2);
 }

@@ -21,7 +21,7 @@ public sealed class CollectCommandTests
         await using var database = TestDatabase.CreateSqlite();
         var familyModels = models.Count(m => m.Family is not null);
 
-        var first = await CollectProcess.RunAsync(database.ConnectionString, hub.Endpoint);
+        var first = await CollectProcess.RunAsync(database, hub.Endpoint);
         Assert.True(first.ExitCode == 0, $"exit {first.ExitCode}\n{first.Stdout}\n{first.Stderr}");
         Assert.Contains("succeeded", first.Stdout, StringComparison.Ordinal);
         var modelRows = CollectProcess.Scalar(database.ConnectionString, "SELECT COUNT(*) FROM Models");
@@ -29,7 +29,7 @@ public sealed class CollectCommandTests
         Assert.Equal(familyModels, modelRows);
         Assert.Equal(familyModels, snapshotRows);
 
-        var second = await CollectProcess.RunAsync(database.ConnectionString, hub.Endpoint);
+        var second = await CollectProcess.RunAsync(database, hub.Endpoint);
         Assert.True(second.ExitCode == 0, $"exit {second.ExitCode}\n{second.Stdout}\n{second.Stderr}");
         Assert.Equal(modelRows, CollectProcess.Scalar(database.ConnectionString, "SELECT COUNT(*) FROM Models"));
         Assert.Equal(snapshotRows, CollectProcess.Scalar(database.ConnectionString, "SELECT COUNT(*) FROM Snapshots"));
@@ -47,7 +47,7 @@ public sealed class CollectCommandTests
 
         hub.PageDelay = TimeSpan.FromMilliseconds(400);
         long atKill;
-        using (var doomed = CollectProcess.Start(database.ConnectionString, hub.Endpoint, smallPages))
+        using (var doomed = CollectProcess.Start(database, hub.Endpoint, smallPages))
         {
             var deadline = DateTime.UtcNow.AddSeconds(45);
             while (true)
@@ -70,7 +70,7 @@ public sealed class CollectCommandTests
         Assert.Equal(1, CollectProcess.Scalar(database.ConnectionString, "SELECT COUNT(*) FROM Collections WHERE Status = 'running'"));
 
         hub.PageDelay = TimeSpan.Zero;
-        var rerun = await CollectProcess.RunAsync(database.ConnectionString, hub.Endpoint, smallPages);
+        var rerun = await CollectProcess.RunAsync(database, hub.Endpoint, smallPages);
         Assert.True(rerun.ExitCode == 0, $"exit {rerun.ExitCode}\n{rerun.Stdout}\n{rerun.Stderr}");
 
         Assert.Equal(familyModels, CollectProcess.Scalar(database.ConnectionString, "SELECT COUNT(*) FROM Snapshots"));
@@ -96,7 +96,7 @@ public sealed class CollectCommandTests
         await using var database = TestDatabase.CreateSqlite();
         hub.MalformedPages[("tencent", 1)] = true;
 
-        var run = await CollectProcess.RunAsync(database.ConnectionString, hub.Endpoint);
+        var run = await CollectProcess.RunAsync(database, hub.Endpoint);
 
         Assert.NotEqual(0, run.ExitCode);
         Assert.Contains("tencent", run.Stderr, StringComparison.Ordinal);

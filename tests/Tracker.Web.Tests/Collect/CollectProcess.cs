@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text;
 using Microsoft.Data.Sqlite;
+using Tracker.Testing;
 
 namespace Tracker.Web.Tests.Collect;
 
@@ -39,7 +40,7 @@ public sealed class CollectProcess : IDisposable
 
     public bool HasExited => _process.HasExited;
 
-    public static CollectProcess Start(string sqliteConnectionString, Uri hub, IReadOnlyDictionary<string, string>? environment = null)
+    public static CollectProcess Start(TestDatabase database, Uri hub, IReadOnlyDictionary<string, string>? environment = null)
     {
         var folder = AppContext.BaseDirectory;
         var app = Path.Combine(folder, "Tracker.Web.dll");
@@ -56,8 +57,8 @@ public sealed class CollectProcess : IDisposable
         info.ArgumentList.Add(app);
         info.ArgumentList.Add("collect");
         info.Environment["ASPNETCORE_ENVIRONMENT"] = "Development";
-        info.Environment["Tracker__Database__Provider"] = "sqlite";
-        info.Environment["ConnectionStrings__Tracker"] = sqliteConnectionString;
+        info.Environment["Tracker__Database__Provider"] = database.Provider;
+        info.Environment["ConnectionStrings__Tracker"] = database.ConnectionString;
         info.Environment["HF_ENDPOINT"] = hub.AbsoluteUri;
         info.Environment["Tracker__ModelScope__Enabled"] = "false";
         info.Environment["Tracker__GitHub__Enabled"] = "false";
@@ -78,9 +79,9 @@ public sealed class CollectProcess : IDisposable
     }
 
     /// <summary>Runs to the end and returns the exit code; fails the test if it takes longer than a minute.</summary>
-    public static async Task<CollectRun> RunAsync(string sqliteConnectionString, Uri hub, IReadOnlyDictionary<string, string>? environment = null)
+    public static async Task<CollectRun> RunAsync(TestDatabase database, Uri hub, IReadOnlyDictionary<string, string>? environment = null)
     {
-        using var run = Start(sqliteConnectionString, hub, environment);
+        using var run = Start(database, hub, environment);
         var code = await run.WaitAsync(TimeSpan.FromSeconds(60));
         return new CollectRun(code, run.Stdout, run.Stderr);
     }

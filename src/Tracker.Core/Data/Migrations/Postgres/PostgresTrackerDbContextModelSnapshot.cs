@@ -154,6 +154,26 @@ namespace Tracker.Core.Data.Migrations.Postgres
                     b.ToTable("Rankings", (string)null);
                 });
 
+            modelBuilder.Entity("Tracker.Core.Collecting.DataStampRow", b =>
+                {
+                    b.Property<int>("Id")
+                        .HasColumnType("integer");
+
+                    b.Property<long>("Version")
+                        .HasColumnType("bigint");
+
+                    b.HasKey("Id");
+
+                    b.ToTable("DataStamps", (string)null);
+
+                    b.HasData(
+                        new
+                        {
+                            Id = 1,
+                            Version = 0L
+                        });
+                });
+
             modelBuilder.Entity("Tracker.Core.Data.CollectionRecord", b =>
                 {
                     b.Property<long>("Id")

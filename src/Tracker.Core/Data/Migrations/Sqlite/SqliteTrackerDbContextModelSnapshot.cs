@@ -147,6 +147,26 @@ namespace Tracker.Core.Data.Migrations.Sqlite
                     b.ToTable("Rankings", (string)null);
                 });
 
+            modelBuilder.Entity("Tracker.Core.Collecting.DataStampRow", b =>
+                {
+                    b.Property<int>("Id")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("Version")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("Id");
+
+                    b.ToTable("DataStamps", (string)null);
+
+                    b.HasData(
+                        new
+                        {
+                            Id = 1,
+                            Version = 0L
+                        });
+                });
+
             modelBuilder.Entity("Tracker.Core.Data.CollectionRecord", b =>
                 {
                     b.Property<long>("Id")
