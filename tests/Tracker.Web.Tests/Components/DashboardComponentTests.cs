@@ -48,6 +48,39 @@ public sealed partial class DashboardComponentTests : BunitContext
         }
     }
 
+    [Fact]
+    public void A_family_card_words_its_quality_notes_in_the_visitor_s_language_from_their_numbers()
+    {
+        var day = new DateOnly(2026, 1, 31);
+        var family = Family("Qwen", 1) with
+        {
+            Quality =
+            [
+                new(QualityKinds.Partial, "huggingface: 12345 of 20000 models did not report on 2026-01-31; totals are a lower bound.", day, day, "huggingface", 12_345, 20_000),
+                new(QualityKinds.CounterDecrease, "modelscope: the all-time download counter of 3 model(s) went down on 2026-01-31; kept as reported.", day, day, "modelscope", 3),
+            ],
+        };
+        string[] Notes() => [.. Render<FamilyCard>(p => p.Add(x => x.Family, family).Add(x => x.Color, "#0072B2")).FindAll("p.quality").Select(q => q.TextContent)];
+
+        using (new CultureScope("zh-CN"))
+        {
+            Assert.Equal(
+            [
+                "Hugging Face：2026年1月31日有 1.23万 个模型（共 2万 个）未报告数据，总数为下限。",
+                "魔搭 ModelScope：2026年1月31日有 3 个模型的累计下载计数下降，按原样保留。",
+            ], Notes());
+        }
+
+        using (new CultureScope("en"))
+        {
+            Assert.Equal(
+            [
+                "Hugging Face: 12,345 of 20,000 models did not report on 2026-01-31; totals are a lower bound.",
+                "ModelScope: 3 model(s) saw their all-time download counter go down on 2026-01-31; kept as reported.",
+            ], Notes());
+        }
+    }
+
     [Theory]
     [InlineData(9_999, "9,999")]
     [InlineData(12_345, "1.23万")]
