@@ -7,10 +7,12 @@ using Tracker.Core.Data;
 
 namespace Tracker.Core.Stats;
 
+/// <summary>A claim's latest measurement; <see cref="Note"/> is <see cref="ValueText"/> as data (null on rows measured before notes were kept).</summary>
 public sealed record ClaimMeasurementView(
     string Verdict,
     double? Value,
     string ValueText,
+    ClaimNote? Note,
     DateOnly? ValueAsOf,
     bool AtClaimDate,
     DateOnly? MeasuredOn,
@@ -160,10 +162,12 @@ public sealed class ClaimsQueries(ClaimsLedger ledger, TrackerQueries queries, I
 
     private ClaimView View(ClaimEntry claim, ClaimMeasurement? row, IReadOnlyList<ClaimVerdictChange> history)
     {
+        var unmeasured = new ClaimNote(claim.Checkable ? "not-measured" : "not-measurable", []);
         var measurement = row is null
-            ? new ClaimMeasurementView(Verdicts.NotVerifiable, null, claim.Checkable ? "not measured yet" : "not measurable", null, false, null, null, [],
+            ? new ClaimMeasurementView(Verdicts.NotVerifiable, null, unmeasured.English, unmeasured, null, false, null, null, [],
                 claim.Checkable ? "Tracker has not measured this claim yet: it is measured after every collection." : claim.Reason ?? "", new Dictionary<string, double?>())
-            : new ClaimMeasurementView(row.Verdict, row.Value, row.ValueText, row.ValueAsOf, row.AtClaimDate, row.Day, row.MeasuredAt,
+            : new ClaimMeasurementView(row.Verdict, row.Value, row.ValueText,
+                row.Note is null ? null : JsonSerializer.Deserialize(row.Note, ClaimsJsonContext.Default.ClaimNote), row.ValueAsOf, row.AtClaimDate, row.Day, row.MeasuredAt,
                 row.Platforms.Length == 0 ? [] : row.Platforms.Split(','), row.Gap,
                 row.Breakdown is null ? new Dictionary<string, double?>() : JsonSerializer.Deserialize(row.Breakdown, ClaimsJsonContext.Default.DictionaryStringNullableDouble)!);
         var changes = history.Where(h => h.ClaimId == claim.Id).OrderBy(h => h.Id)

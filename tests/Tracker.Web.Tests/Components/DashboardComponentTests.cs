@@ -9,6 +9,7 @@ using Tracker.Core.Stats;
 using Tracker.Testing;
 using Tracker.Web.Components.Charts;
 using Tracker.Web.Components.Common;
+using Tracker.Web.Tests.Infrastructure;
 
 namespace Tracker.Web.Tests.Components;
 
@@ -237,23 +238,4 @@ public sealed partial class DashboardComponentTests : BunitContext
 
     [GeneratedRegex("""L\["([A-Za-z0-9.]+)"\]""")]
     private static partial Regex LiteralKey();
-
-    /// <summary>Sets the thread's culture for a block, as the request localisation middleware does for a request.</summary>
-    private sealed class CultureScope : IDisposable
-    {
-        private readonly CultureInfo _culture = CultureInfo.CurrentCulture;
-        private readonly CultureInfo _uiCulture = CultureInfo.CurrentUICulture;
-
-        public CultureScope(string name)
-        {
-            CultureInfo.CurrentCulture = new CultureInfo(name);
-            CultureInfo.CurrentUICulture = new CultureInfo(name);
-        }
-
-        public void Dispose()
-        {
-            CultureInfo.CurrentCulture = _culture;
-            CultureInfo.CurrentUICulture = _uiCulture;
-        }
-    }
 }

@@ -44,6 +44,9 @@ public static class Format
     public static string Date(DateOnly? value) =>
         value is { } v ? v.ToString(Chinese ? "yyyy年M月d日" : "yyyy-MM-dd", CultureInfo.InvariantCulture) : Unknown;
 
+    /// <summary>A calendar month: 2025-09 / 2025年9月.</summary>
+    public static string Month(DateOnly value) => value.ToString(Chinese ? "yyyy年M月" : "yyyy-MM", CultureInfo.InvariantCulture);
+
     public static string Date(DateTime? value) => value is { } v ? Date(DateOnly.FromDateTime(v.ToUniversalTime())) : Unknown;
 
     public static string Iso(DateTime? value) =>
