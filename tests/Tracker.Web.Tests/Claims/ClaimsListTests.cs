@@ -64,7 +64,7 @@ public sealed class ClaimsListTests : BunitContext, IAsyncLifetime
     private static string Note(IRenderedComponent<ClaimsList> list, string id) => list.Find($"article[data-claim='{id}'] [data-field=note]").TextContent;
 
     [Fact]
-    public void Measurement_sentences_read_in_Chinese_with_wan_and_yi_and_Chinese_dates()
+    public void Measurement_sentences_and_claimed_figures_read_in_Chinese_with_wan_and_yi_and_Chinese_dates()
     {
         using var _ = new CultureScope("zh-CN");
         var list = Render<ClaimsList>();
@@ -73,6 +73,9 @@ public sealed class ClaimsListTests : BunitContext, IAsyncLifetime
         Assert.Equal("覆盖 4 种模态中的 3 种（文本、图像、音频）；缺少：视频", Note(list, "qwen-modalities"));
         Assert.Equal("FP8 权重占参数的 99.4%（F8_E4M3 6.5亿、BF16 300万）；但 pipeline 标签为 text-generation，不是视频生成", Note(list, "deepseek-r1-fp8"));
         Assert.Null(list.Find("article[data-claim='qwen-downloads'] [data-field=note]").GetAttribute("lang"));
+        Assert.StartsWith("≥ 6亿 次下载 (截至 2025年9月30日)", list.Find("article[data-claim='qwen-downloads'] [data-field=claimed]").TextContent, StringComparison.Ordinal);
+        Assert.StartsWith("文本、图像、音频、视频", list.Find("article[data-claim='qwen-modalities'] [data-field=claimed]").TextContent, StringComparison.Ordinal);
+        Assert.Equal("Hugging Face", list.Find("article[data-claim='qwen-downloads'] [data-field=platforms]").TextContent);
 
         // A row from before notes keeps its English sentence, marked as English.
         var old = list.Find("article[data-claim='qwen-derivatives'] [data-field=note]");
@@ -93,6 +96,7 @@ public sealed class ClaimsListTests : BunitContext, IAsyncLifetime
         var list = Render<ClaimsList>();
 
         Assert.Equal("612,345,678 downloads on 2025-09-30", Note(list, "qwen-downloads"));
+        Assert.StartsWith("≥ 600,000,000 downloads (As of 2025-09-30)", list.Find("article[data-claim='qwen-downloads'] [data-field=claimed]").TextContent, StringComparison.Ordinal);
         Assert.Equal("3 of 4 covered (text, image, audio); missing: video", Note(list, "qwen-modalities"));
         Assert.Equal("FP8 weights: 99.4% of parameters (F8_E4M3 650,000,000, BF16 3,000,000); but the pipeline tag is text-generation, not video generation",
             Note(list, "deepseek-r1-fp8"));

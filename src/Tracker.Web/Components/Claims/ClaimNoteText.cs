@@ -19,9 +19,16 @@ public static class ClaimNoteText
         return string.Format(CultureInfo.CurrentCulture, L["Note." + note.Key], [.. note.Args.Select(a => Arg(a, L))]);
     }
 
-    /// <summary>A whole number as the dashboard writes it (万/亿 in Chinese); a fraction with one decimal.</summary>
-    public static string Number(double value) =>
-        value == Math.Floor(value) && Math.Abs(value) < long.MaxValue ? Format.Number((long)value) : value.ToString("0.#", CultureInfo.CurrentCulture);
+    /// <summary>A whole number as the dashboard writes it (万/亿 in Chinese); a fraction with one decimal unless told otherwise.</summary>
+    public static string Number(double value, string fraction = "0.#") =>
+        value == Math.Floor(value) && Math.Abs(value) < long.MaxValue ? Format.Number((long)value) : value.ToString(fraction, CultureInfo.CurrentCulture);
+
+    /// <summary>A word from a closed set (<c>Modality.video</c>) in the page's language; as written when the resources do not know it.</summary>
+    public static string Term(string group, string value, IStringLocalizer<ClaimsResource> L)
+    {
+        ArgumentNullException.ThrowIfNull(L);
+        return L[$"{group}.{value}"] is { ResourceNotFound: false } term ? term.Value : value;
+    }
 
     private static string Arg(NoteArg arg, IStringLocalizer<ClaimsResource> L) => arg switch
     {
@@ -30,7 +37,7 @@ public static class ClaimNoteText
         NoteMonth m => Format.Month(m.Value),
         NoteText { Value: { } text } => text,
         NoteText => L["Note.None"],
-        NoteTerm t => L[$"{t.Group}.{t.Value}"] is { ResourceNotFound: false } term ? term.Value : t.Value,
+        NoteTerm t => Term(t.Group, t.Value, L),
         NoteCount c => $"{c.Name} {Number(c.Count)}",
         NoteList l => string.Join(L["Note.Separator"], l.Items.Select(i => Arg(i, L))),
         _ => arg.English,
