@@ -5,6 +5,7 @@ using Bunit;
 using Microsoft.Extensions.DependencyInjection;
 using Plotly.Blazor;
 using Plotly.Blazor.Traces;
+using Tracker.Core.Data;
 using Tracker.Core.Stats;
 using Tracker.Testing;
 using Tracker.Web.Components.Charts;
@@ -131,6 +132,23 @@ public sealed partial class DashboardComponentTests : BunitContext
     }
 
     [Fact]
+    public void A_chart_s_text_alternative_writes_its_newest_day_and_value_for_the_language()
+    {
+        var spec = new ChartSpec("c", "T", ChartKind.Line, [new ChartSeries("Qwen", ["2026-01-30", "2026-01-31"], [1, 123_456_789])]);
+        string Summary() => Render<TrackerChart>(p => p.Add(x => x.Spec, spec)).Find("[data-testid=chart-summary]").TextContent;
+
+        using (new CultureScope("zh-CN"))
+        {
+            Assert.Equal("Qwen：1.23亿（2026年1月31日）", Summary());
+        }
+
+        using (new CultureScope("en"))
+        {
+            Assert.Equal("Qwen: 123,456,789 (2026-01-31)", Summary());
+        }
+    }
+
+    [Fact]
     public void A_sum_over_families_is_a_gap_where_any_family_is_unknown_and_counts_only_families_in_range()
     {
         var a = new Series("a", Metrics.DownloadsAllTime, null, null, [new(new DateOnly(2026, 1, 1), 10), new(new DateOnly(2026, 1, 2), null), new(new DateOnly(2026, 1, 3), 12)], null, []);
@@ -229,6 +247,7 @@ public sealed partial class DashboardComponentTests : BunitContext
             .. new[] { "huggingface", "modelscope", "github" }.Select(p => "Platform." + p),
             .. new[] { "finetune", "quantized", "adapter", "merge", "unknown" }.Select(r => "Relation." + r),
             .. new[] { "running", "succeeded", "failed", "partial", "deferred" }.Select(s => "Status." + s),
+            .. new[] { RunKinds.Models, RunKinds.Derivatives, RunKinds.Repos }.Select(k => "RunKind." + k),
         ];
         Assert.All(dynamic, k => Assert.Contains(k, en));
     }
