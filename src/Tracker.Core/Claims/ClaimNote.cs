@@ -4,9 +4,9 @@ using System.Text.Json.Serialization;
 namespace Tracker.Core.Claims;
 
 /// <summary>
-/// What a measurement found, as data: <see cref="Key"/> names the sentence and <see cref="Args"/> fill it in order, so a
-/// page can word it in its reader's language with its own number and date formats. <see cref="English"/> is the
-/// sentence the API serves as <c>valueText</c>.
+/// A sentence Tracker writes about a claim (what a measurement found, a chart series' name), as data: <see cref="Key"/>
+/// names the sentence and <see cref="Args"/> fill it in order, so a page can word it in its reader's language with its
+/// own number and date formats. <see cref="English"/> is the sentence the API serves (a measurement's <c>valueText</c>).
 /// </summary>
 public sealed record ClaimNote(string Key, IReadOnlyList<NoteArg> Args)
 {
@@ -37,6 +37,17 @@ public sealed record ClaimNote(string Key, IReadOnlyList<NoteArg> Args)
         ["fp8-not-video"] = "FP8 weights: {0}% of parameters ({1}); but the pipeline tag is {2}, not video generation",
         ["not-measured"] = "not measured yet",
         ["not-measurable"] = "not measurable",
+
+        // The claims' chart series.
+        ["series-models"] = "{0}: models (Hugging Face + ModelScope)",
+        ["series-derivatives"] = "{0}: derivatives (Hugging Face)",
+        ["series-downloads"] = "{0}: all-time downloads (both hubs)",
+        ["series-family"] = "{0}",
+        ["series-trending"] = "Hugging Face trending: Chinese in the top {0}",
+        ["series-imported"] = "Imported ranking: Chinese in the top {0}",
+        ["series-hunyuan3d-derivatives"] = "Hunyuan3D derivatives (Hugging Face, by creation date)",
+        ["series-modalities"] = "{0}: models per modality by {1}",
+        ["series-dtypes"] = "DeepSeek-R1: parameters per dtype",
     };
 
     public string English => string.Format(CultureInfo.InvariantCulture, Sentences[Key], [.. Args.Select(a => a.English)]);

@@ -148,6 +148,7 @@ public sealed class ClaimsWebTests(BrowserFixture browser) : IClassFixture<Brows
             await page.Locator("#claim-qwen-open-models-chart svg.main-svg").First.WaitForAsync(new() { Timeout = 30_000 });
             var legend = await page.Locator("#claim-qwen-open-models-chart .legendtext").AllTextContentsAsync();
             Assert.Contains(zh ? "文章数字" : "Article's claim", legend);
+            Assert.Contains(zh ? "Qwen：模型数（Hugging Face + 魔搭）" : "Qwen: models (Hugging Face + ModelScope)", legend);
             Assert.Contains(zh ? "其他公开数据" : "Published figure", legend);
 
             // Published figures link to their sources; third-party text never becomes markup.
