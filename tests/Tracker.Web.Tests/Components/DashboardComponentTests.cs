@@ -3,13 +3,16 @@ using System.Text.RegularExpressions;
 using System.Xml.Linq;
 using Bunit;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Localization;
 using Plotly.Blazor;
 using Plotly.Blazor.Traces;
+using Tracker.Core.Catalog;
 using Tracker.Core.Data;
 using Tracker.Core.Stats;
 using Tracker.Testing;
 using Tracker.Web.Components.Charts;
 using Tracker.Web.Components.Common;
+using Tracker.Web.Localization;
 using Tracker.Web.Tests.Infrastructure;
 
 namespace Tracker.Web.Tests.Components;
@@ -145,6 +148,23 @@ public sealed partial class DashboardComponentTests : BunitContext
         using (new CultureScope("en"))
         {
             Assert.Equal("Qwen: 123,456,789 (2026-01-31)", Summary());
+        }
+    }
+
+    [Fact]
+    public void A_family_s_catalogue_rules_read_in_the_visitor_s_language_and_in_English_as_the_API_has_them()
+    {
+        var L = Services.GetRequiredService<IStringLocalizer<SharedResource>>();
+        FamilyRule[] rules = [new("Qwen", null, [], []), new("tencent", null, ["hunyuan"], ["^Hy\\d"]), new(null, "baidu/ERNIE-4.5", [], [])];
+
+        using (new CultureScope("zh-CN"))
+        {
+            Assert.Equal(["组织 Qwen（全部）", "组织 tencent：名称包含“hunyuan” 或 名称匹配 /^Hy\\d/", "仓库 baidu/ERNIE-4.5"], rules.Select(r => RuleText.For(r, L)));
+        }
+
+        using (new CultureScope("en"))
+        {
+            Assert.Equal(rules.Select(r => r.Describe()), rules.Select(r => RuleText.For(r, L)));
         }
     }
 

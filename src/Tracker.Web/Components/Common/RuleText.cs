@@ -1,0 +1,25 @@
+using System.Globalization;
+using Microsoft.Extensions.Localization;
+using Tracker.Core.Catalog;
+using Tracker.Web.Localization;
+
+namespace Tracker.Web.Components.Common;
+
+/// <summary>A catalogue rule in the visitor's language; <see cref="FamilyRule.Describe"/> is the API's English.</summary>
+public static class RuleText
+{
+    public static string For(FamilyRule rule, IStringLocalizer<SharedResource> L)
+    {
+        ArgumentNullException.ThrowIfNull(rule);
+        ArgumentNullException.ThrowIfNull(L);
+        if (rule.Repo is not null)
+        {
+            return Localized(L["Rule.Repo"], rule.Repo);
+        }
+
+        var filters = rule.Contains.Select(c => Localized(L["Rule.Contains"], c)).Concat(rule.Patterns.Select(p => Localized(L["Rule.Matches"], p))).ToList();
+        return filters.Count == 0 ? Localized(L["Rule.Org"], rule.Org) : Localized(L["Rule.OrgFiltered"], rule.Org, string.Join(L["Rule.Or"], filters));
+    }
+
+    private static string Localized(string format, params object?[] args) => string.Format(CultureInfo.CurrentCulture, format, args);
+}
