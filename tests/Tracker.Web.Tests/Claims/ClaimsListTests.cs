@@ -77,7 +77,7 @@ public sealed class ClaimsListTests : BunitContext, IAsyncLifetime
         Assert.StartsWith("≥ 6亿 次下载 (截至 2025年9月30日)", list.Find("article[data-claim='qwen-downloads'] [data-field=claimed]").TextContent, StringComparison.Ordinal);
         Assert.StartsWith("文本、图像、音频、视频", list.Find("article[data-claim='qwen-modalities'] [data-field=claimed]").TextContent, StringComparison.Ordinal);
         Assert.Equal("Hugging Face", list.Find("article[data-claim='qwen-downloads'] [data-field=platforms]").TextContent);
-        Assert.Equal(["最新: 6.12亿", "Hugging Face: 6.12亿", "qwen:2025-09-01: 3"],
+        Assert.Equal(["最新：6.12亿", "Hugging Face：6.12亿", "qwen:2025-09-01: 3"],
             list.FindAll("article[data-claim='qwen-downloads'] li[data-key]").Select(li => System.Text.RegularExpressions.Regex.Replace(li.TextContent, @"\s+", " ").Trim()));
 
         // A row from before notes keeps its English sentence, marked as English.

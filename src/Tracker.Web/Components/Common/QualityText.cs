@@ -31,7 +31,7 @@ public static class QualityText
             return flag.Message;
         }
 
-        return flag.Platform is { } platform ? Localized(L["Quality.OnPlatform"], L["Platform." + platform], text) : text;
+        return flag.Platform is { } platform ? Localized(L["Common.Labelled"], L["Platform." + platform], text) : text;
     }
 
     private static string Localized(string format, params object[] args) => string.Format(CultureInfo.CurrentCulture, format, args);
