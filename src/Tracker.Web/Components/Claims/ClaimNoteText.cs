@@ -16,7 +16,7 @@ public static class ClaimNoteText
     {
         ArgumentNullException.ThrowIfNull(note);
         ArgumentNullException.ThrowIfNull(L);
-        return string.Format(CultureInfo.CurrentCulture, L["Note." + note.Key], [.. note.Args.Select(a => Arg(a, L))]);
+        return Format.Sentence(L["Note." + note.Key], [.. note.Args.Select(a => Arg(a, L))]);
     }
 
     /// <summary>A whole number as the dashboard writes it (万/亿 in Chinese); a fraction with one decimal unless told otherwise.</summary>

@@ -12,6 +12,9 @@ public static class Format
 
     private static bool Chinese => CultureInfo.CurrentCulture.TwoLetterISOLanguageName == "zh";
 
+    /// <summary>A resource's sentence filled in for the visitor's culture.</summary>
+    public static string Sentence(string format, params object?[] args) => string.Format(CultureInfo.CurrentCulture, format, args);
+
     public static string Number(long? value) => value is { } v ? Number(v, CultureInfo.CurrentCulture) : Unknown;
 
     public static string Number(long value, CultureInfo culture)

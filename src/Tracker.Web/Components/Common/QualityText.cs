@@ -1,4 +1,3 @@
-using System.Globalization;
 using Microsoft.Extensions.Localization;
 using Tracker.Core.Stats;
 using Tracker.Web.Localization;
@@ -18,12 +17,12 @@ public static class QualityText
         var text = flag switch
         {
             { Kind: QualityKinds.Partial, Count: { } missing, Total: { } total, From: { } day } =>
-                Localized(L["Quality.Partial"], Format.Number(missing), Format.Number(total), Format.Date(day)),
+                Format.Sentence(L["Quality.Partial"], Format.Number(missing), Format.Number(total), Format.Date(day)),
             { Kind: QualityKinds.CounterDecrease, Count: { } models, From: { } day } =>
-                Localized(L["Quality.CounterDecrease"], Format.Number(models), Format.Date(day)),
+                Format.Sentence(L["Quality.CounterDecrease"], Format.Number(models), Format.Date(day)),
             { Kind: QualityKinds.Gap, From: { } from, To: { } to } => from == to
-                ? Localized(L["About.GapDay"], Format.Date(from))
-                : Localized(L["About.GapRange"], Format.Date(from), Format.Date(to)),
+                ? Format.Sentence(L["About.GapDay"], Format.Date(from))
+                : Format.Sentence(L["About.GapRange"], Format.Date(from), Format.Date(to)),
             _ => null,
         };
         if (text is null)
@@ -31,8 +30,6 @@ public static class QualityText
             return flag.Message;
         }
 
-        return flag.Platform is { } platform ? Localized(L["Common.Labelled"], L["Platform." + platform], text) : text;
+        return flag.Platform is { } platform ? Format.Sentence(L["Common.Labelled"], L["Platform." + platform], text) : text;
     }
-
-    private static string Localized(string format, params object[] args) => string.Format(CultureInfo.CurrentCulture, format, args);
 }

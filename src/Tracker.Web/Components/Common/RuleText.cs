@@ -1,4 +1,3 @@
-using System.Globalization;
 using Microsoft.Extensions.Localization;
 using Tracker.Core.Catalog;
 using Tracker.Web.Localization;
@@ -14,12 +13,10 @@ public static class RuleText
         ArgumentNullException.ThrowIfNull(L);
         if (rule.Repo is not null)
         {
-            return Localized(L["Rule.Repo"], rule.Repo);
+            return Format.Sentence(L["Rule.Repo"], rule.Repo);
         }
 
-        var filters = rule.Contains.Select(c => Localized(L["Rule.Contains"], c)).Concat(rule.Patterns.Select(p => Localized(L["Rule.Matches"], p))).ToList();
-        return filters.Count == 0 ? Localized(L["Rule.Org"], rule.Org) : Localized(L["Rule.OrgFiltered"], rule.Org, string.Join(L["Rule.Or"], filters));
+        var filters = rule.Contains.Select(c => Format.Sentence(L["Rule.Contains"], c)).Concat(rule.Patterns.Select(p => Format.Sentence(L["Rule.Matches"], p))).ToList();
+        return filters.Count == 0 ? Format.Sentence(L["Rule.Org"], rule.Org) : Format.Sentence(L["Rule.OrgFiltered"], rule.Org, string.Join(L["Rule.Or"], filters));
     }
-
-    private static string Localized(string format, params object?[] args) => string.Format(CultureInfo.CurrentCulture, format, args);
 }
