@@ -13,6 +13,9 @@ public sealed class ClaimMeasurement
     public double? Value { get; set; }
     public required string ValueText { get; set; }
 
+    /// <summary>JSON <see cref="ClaimNote"/>: the value's sentence as data, for pages in other languages. Null on rows measured before it was kept.</summary>
+    public string? Note { get; set; }
+
     /// <summary>The day the value describes: the claim's date for a rebuild, a later day for a later measurement.</summary>
     public DateOnly? ValueAsOf { get; set; }
 

@@ -45,6 +45,7 @@ public sealed class ClaimsMeasurer(ClaimsLedger ledger, TrackerQueries queries, 
             row.Verdict = result.Verdict;
             row.Value = result.Value;
             row.ValueText = Clip(result.ValueText, 512);
+            row.Note = JsonSerializer.Serialize(result.Note, ClaimsJsonContext.Default.ClaimNote);
             row.ValueAsOf = result.ValueAsOf;
             row.AtClaimDate = result.AtClaimDate;
             row.Platforms = string.Join(',', result.Platforms);
@@ -75,7 +76,7 @@ public sealed class ClaimsMeasurer(ClaimsLedger ledger, TrackerQueries queries, 
             ClaimMetrics.TopRanking => await RankingAsync(claim, cancellationToken),
             ClaimMetrics.Reception => await ReceptionAsync(claim, cancellationToken),
             ClaimMetrics.Fp8Weights => await Fp8Async(claim, cancellationToken),
-            _ => new ClaimResult(Verdicts.NotVerifiable, null, "not measurable", null, false, [], claim.Reason ?? "Not measurable from hub data.", Empty),
+            _ => new ClaimResult(Verdicts.NotVerifiable, null, new ClaimNote("not-measurable", []), null, false, [], claim.Reason ?? "Not measurable from hub data.", Empty),
         };
     }
 
@@ -94,7 +95,7 @@ public sealed class ClaimsMeasurer(ClaimsLedger ledger, TrackerQueries queries, 
             + "models outside the Qwen3 series included), rebuilt from creation dates: repositories deleted since are missing. The article names the Qwen3 series and no platform.";
         if (history.Count == 0)
         {
-            return NoData(claim, gap, "no model of the family has been collected yet");
+            return NoData(claim, gap, "no-models");
         }
 
         var (verdict, used, at) = VerdictRules.AtLeast(claim.Value!.Value, asOf, history);
@@ -105,7 +106,7 @@ public sealed class ClaimsMeasurer(ClaimsLedger ledger, TrackerQueries queries, 
             breakdown[platform] = series.Where(v => v.Day <= asOf).MaxBy(v => v.Day)?.Value ?? (series.Count > 0 ? 0 : null);
         }
 
-        return new ClaimResult(verdict, used?.Value, Describe(used, "models"), used?.Day, at, [Platform.HuggingFace, Platform.ModelScope], gap, breakdown);
+        return new ClaimResult(verdict, used?.Value, Describe(used, "models-on-day"), used?.Day, at, [Platform.HuggingFace, Platform.ModelScope], gap, breakdown);
     }
 
     private async Task<ClaimResult> DerivativesAsync(ClaimEntry claim, CancellationToken cancellationToken)
@@ -116,7 +117,7 @@ public sealed class ClaimsMeasurer(ClaimsLedger ledger, TrackerQueries queries, 
             + "dates; children deleted since are missing and grandchildren are not counted. The article's figure is global and names no platform.";
         if (history.Count == 0)
         {
-            return NoData(claim, gap, "no derivative of the family has been listed yet");
+            return NoData(claim, gap, "no-derivatives");
         }
 
         var (verdict, used, at) = VerdictRules.AtLeast(claim.Value!.Value, claim.AsOf!.Value, history);
@@ -126,7 +127,7 @@ public sealed class ClaimsMeasurer(ClaimsLedger ledger, TrackerQueries queries, 
             ["listedToday"] = history[^1].Value,
             ["hubCountToday"] = details?.Summary.Derivatives.Total,
         };
-        return new ClaimResult(verdict, used?.Value, Describe(used, "derivatives"), used?.Day, at, [Platform.HuggingFace], gap, breakdown);
+        return new ClaimResult(verdict, used?.Value, Describe(used, "derivatives-on-day"), used?.Day, at, [Platform.HuggingFace], gap, breakdown);
     }
 
     private async Task<ClaimResult> DownloadsAsync(ClaimEntry claim, CancellationToken cancellationToken)
@@ -138,7 +139,7 @@ public sealed class ClaimsMeasurer(ClaimsLedger ledger, TrackerQueries queries, 
             + "history before the first snapshot cannot be rebuilt, so a later total can only bound the claim. The article names no platform.";
         if (history.Count == 0)
         {
-            return NoData(claim, gap, "no download snapshot yet");
+            return NoData(claim, gap, "no-downloads");
         }
 
         var (verdict, used, at) = VerdictRules.AtLeast(claim.Value!.Value, claim.AsOf!.Value, history);
@@ -149,7 +150,7 @@ public sealed class ClaimsMeasurer(ClaimsLedger ledger, TrackerQueries queries, 
             breakdown[platform] = used is null ? null : perHub.FirstOrDefault(v => v.Day == used.Day)?.Value;
         }
 
-        return new ClaimResult(verdict, used?.Value, Describe(used, "downloads"), used?.Day, at, [Platform.HuggingFace, Platform.ModelScope], gap, breakdown);
+        return new ClaimResult(verdict, used?.Value, Describe(used, "downloads-on-day"), used?.Day, at, [Platform.HuggingFace, Platform.ModelScope], gap, breakdown);
     }
 
     private async Task<ClaimResult> ModalitiesAsync(ClaimEntry claim, CancellationToken cancellationToken)
@@ -163,15 +164,17 @@ public sealed class ClaimsMeasurer(ClaimsLedger ledger, TrackerQueries queries, 
         var gap = "Modalities read from Hugging Face pipeline tags (input and output) of the family's models created by the date; a model without a tag is not counted.";
         if (tags.Count == 0)
         {
-            return NoData(claim, gap, "no model with a pipeline tag created by the date");
+            return NoData(claim, gap, "no-tagged-models");
         }
 
         var counts = claim.Values.ToDictionary(v => v, v => (double?)tags.Count(t => VerdictRules.ModalitiesOf(t).Contains(v)), StringComparer.Ordinal);
         var covered = counts.Where(c => c.Value > 0).Select(c => c.Key).ToList();
         var missing = claim.Values.Except(covered).ToList();
-        var text = string.Create(CultureInfo.InvariantCulture, $"{covered.Count} of {claim.Values.Count} covered ({string.Join(", ", covered)})")
-            + (missing.Count > 0 ? $"; missing: {string.Join(", ", missing)}" : "");
-        return new ClaimResult(missing.Count == 0 ? Verdicts.Consistent : Verdicts.Inconsistent, covered.Count, text, claim.AsOf, true, [Platform.HuggingFace], gap, counts);
+        static NoteList Modalities(IEnumerable<string> names) => new([.. names.Select(n => new NoteTerm("Modality", n))]);
+        var note = missing.Count == 0
+            ? new ClaimNote("modalities-covered", [new NoteNumber(covered.Count), new NoteNumber(claim.Values.Count), Modalities(covered)])
+            : new ClaimNote("modalities-missing", [new NoteNumber(covered.Count), new NoteNumber(claim.Values.Count), Modalities(covered), Modalities(missing)]);
+        return new ClaimResult(missing.Count == 0 ? Verdicts.Consistent : Verdicts.Inconsistent, covered.Count, note, claim.AsOf, true, [Platform.HuggingFace], gap, counts);
     }
 
     private async Task<ClaimResult> WaveAsync(ClaimEntry claim, CancellationToken cancellationToken)
@@ -181,15 +184,14 @@ public sealed class ClaimsMeasurer(ClaimsLedger ledger, TrackerQueries queries, 
             + "models; deleted ones are missing). \"Almost simultaneously\" is read as: each named vendor created at least one repository that month.";
         if (families.Count == 0)
         {
-            return NoData(claim, gap, "no model of these families has been collected yet");
+            return NoData(claim, gap, "no-wave-models");
         }
 
         var perFamily = claim.Values.ToDictionary(f => f, f => counts.Where(c => c.Key.Family == f).Sum(c => c.Value), StringComparer.Ordinal);
         var active = perFamily.Count(p => p.Value > 0);
         var breakdown = counts.ToDictionary(c => $"{c.Key.Family}:{c.Key.Week:yyyy-MM-dd}", c => (double?)c.Value, StringComparer.Ordinal);
-        var text = string.Join(", ", perFamily.Select(p => string.Create(CultureInfo.InvariantCulture, $"{FamilyName(p.Key)} {p.Value}")))
-            + string.Create(CultureInfo.InvariantCulture, $" new repositories in {month:yyyy-MM}");
-        return new ClaimResult(active == claim.Values.Count ? Verdicts.Consistent : Verdicts.Inconsistent, active, text, claim.AsOf, true,
+        var note = new ClaimNote("wave", [new NoteList([.. perFamily.Select(p => new NoteCount(FamilyName(p.Key), p.Value))]), new NoteMonth(month)]);
+        return new ClaimResult(active == claim.Values.Count ? Verdicts.Consistent : Verdicts.Inconsistent, active, note, claim.AsOf, true,
             [Platform.HuggingFace, Platform.ModelScope], gap, breakdown);
     }
 
@@ -225,22 +227,21 @@ public sealed class ClaimsMeasurer(ClaimsLedger ledger, TrackerQueries queries, 
         var latest = await db.Set<RankingEntry>().AsNoTracking().Where(r => r.Origin == RankingOrigins.Trending)
             .OrderByDescending(r => r.Day).Select(r => (DateOnly?)r.Day).FirstOrDefaultAsync(cancellationToken);
         var breakdown = new Dictionary<string, double?>(StringComparer.Ordinal);
-        string? latestText = null;
+        var none = new ClaimNote("ranking-none", [new NoteMonth(from)]);
         if (latest is { } l)
         {
             var places = await db.Set<RankingEntry>().AsNoTracking()
                 .Where(r => r.Day == l && r.Origin == RankingOrigins.Trending && r.Rank <= top).ToListAsync(cancellationToken);
             breakdown["latestChinese"] = places.Count(p => p.Country == OrgRegions.China);
-            latestText = string.Create(CultureInfo.InvariantCulture,
-                $"Hugging Face trending on {l:yyyy-MM-dd}: {places.Count(p => p.Country == OrgRegions.China)} of the top {top} from China, {places.Count(p => p.Country is null)} unknown");
+            none = new ClaimNote("ranking-none-latest", [new NoteMonth(from), new NoteDay(l),
+                new NoteNumber(places.Count(p => p.Country == OrgRegions.China)), new NoteNumber(top), new NoteNumber(places.Count(p => p.Country is null))]);
         }
 
         var gap = "The article names no ranking. Tracker's proxy is the top of Hugging Face trending (trendingScore), recorded daily from its first collection, "
             + "each author placed by Tracker's own org-to-country table (unknown orgs stay unknown). October 2025 can only be judged from an imported archived ranking.";
         if (inPeriod.Count == 0)
         {
-            var text = string.Create(CultureInfo.InvariantCulture, $"no ranking recorded or imported for {from:yyyy-MM}") + (latestText is null ? "" : "; latest " + latestText);
-            return new ClaimResult(Verdicts.NotVerifiable, null, text, latest, false, [Platform.HuggingFace], gap, breakdown);
+            return new ClaimResult(Verdicts.NotVerifiable, null, none, latest, false, [Platform.HuggingFace], gap, breakdown);
         }
 
         var days = inPeriod.GroupBy(r => (r.Day, r.Origin)).Select(g => (g.Key.Day, g.Key.Origin,
@@ -250,8 +251,8 @@ public sealed class ClaimsMeasurer(ClaimsLedger ledger, TrackerQueries queries, 
             : Verdicts.NotVerifiable;
         var (worstDay, worstOrigin, worstChina, _, worstUnknown) = days.MinBy(d => d.China);
         breakdown["days"] = days.Count;
-        var summary = string.Create(CultureInfo.InvariantCulture,
-            $"{days.Count} ranking(s) in {from:yyyy-MM}; fewest Chinese in the top {top}: {worstChina} ({worstDay:yyyy-MM-dd}, {worstOrigin}; {worstUnknown} unknown)");
+        var summary = new ClaimNote("ranking", [new NoteNumber(days.Count), new NoteMonth(from), new NoteNumber(top), new NoteNumber(worstChina),
+            new NoteDay(worstDay), new NoteTerm("Origin", worstOrigin), new NoteNumber(worstUnknown)]);
         return new ClaimResult(verdict, worstChina, summary, worstDay, true, [Platform.HuggingFace], gap, breakdown);
     }
 
@@ -280,7 +281,7 @@ public sealed class ClaimsMeasurer(ClaimsLedger ledger, TrackerQueries queries, 
         };
         if (omni.Count == 0 || omni.All(o => o.CreatedAt is null))
         {
-            return new ClaimResult(Verdicts.NotVerifiable, null, "no Hunyuan3D-Omni repository with a creation date collected", null, false,
+            return new ClaimResult(Verdicts.NotVerifiable, null, new ClaimNote("reception-none", []), null, false,
                 [Platform.HuggingFace, Platform.GitHub], gap, breakdown);
         }
 
@@ -290,8 +291,8 @@ public sealed class ClaimsMeasurer(ClaimsLedger ledger, TrackerQueries queries, 
         var omniDownloads = omni.Sum(o => o.DownloadsAllTime ?? 0) + omni.Sum(o => o.Likes ?? 0);
         breakdown["omniDerivativesFirst30Days"] = early;
         var verdict = early > 0 ? Verdicts.Consistent : omniDownloads > 0 ? Verdicts.LowerBoundOnly : Verdicts.Inconsistent;
-        var text = string.Create(CultureInfo.InvariantCulture, $"{early} derivative(s) of Hunyuan3D-Omni within {ReceptionDays} days of {release:yyyy-MM-dd}");
-        return new ClaimResult(verdict, early, text, DateOnly.FromDateTime(release).AddDays(ReceptionDays), early > 0, [Platform.HuggingFace, Platform.GitHub], gap, breakdown);
+        var note = new ClaimNote("reception", [new NoteNumber(early), new NoteNumber(ReceptionDays), new NoteDay(DateOnly.FromDateTime(release))]);
+        return new ClaimResult(verdict, early, note, DateOnly.FromDateTime(release).AddDays(ReceptionDays), early > 0, [Platform.HuggingFace, Platform.GitHub], gap, breakdown);
     }
 
     private async Task<ClaimResult> Fp8Async(ClaimEntry claim, CancellationToken cancellationToken)
@@ -305,14 +306,14 @@ public sealed class ClaimsMeasurer(ClaimsLedger ledger, TrackerQueries queries, 
             + "The energy saving (30%+) is not measurable from hub data.";
         if (model is null)
         {
-            return NoData(claim, gap, "deepseek-ai/DeepSeek-R1 has not been collected");
+            return NoData(claim, gap, "fp8-no-model");
         }
 
         var dtypes = ParseDtypes(model.ParameterDtypes);
-        var (verdict, text) = VerdictRules.Fp8(dtypes, model.PipelineTag, claim.Values);
+        var (verdict, note) = VerdictRules.Fp8(dtypes, model.PipelineTag, claim.Values);
         var breakdown = (dtypes ?? new Dictionary<string, long>()).ToDictionary(d => d.Key, d => (double?)d.Value, StringComparer.Ordinal);
         var fp8 = dtypes?.Where(d => d.Key.StartsWith("F8_", StringComparison.OrdinalIgnoreCase)).Sum(d => d.Value);
-        return new ClaimResult(verdict, fp8, text, DateOnly.FromDateTime(model.LastSeenAt), false, [Platform.HuggingFace], gap, breakdown);
+        return new ClaimResult(verdict, fp8, note, DateOnly.FromDateTime(model.LastSeenAt), false, [Platform.HuggingFace], gap, breakdown);
     }
 
     public static IReadOnlyDictionary<string, long>? ParseDtypes(string? json)
@@ -349,10 +350,10 @@ public sealed class ClaimsMeasurer(ClaimsLedger ledger, TrackerQueries queries, 
         series is null ? [] : [.. series.Points.Where(p => p.Value is not null).Select(p => new DatedValue(p.Day, p.Value!.Value))];
 
     private static ClaimResult NoData(ClaimEntry claim, string gap, string why) =>
-        new(Verdicts.NotVerifiable, null, why, null, false, claim.Platforms, gap, Empty);
+        new(Verdicts.NotVerifiable, null, new ClaimNote(why, []), null, false, claim.Platforms, gap, Empty);
 
-    private static string Describe(DatedValue? used, string unit) =>
-        used is null ? "no value" : string.Create(CultureInfo.InvariantCulture, $"{used.Value:N0} {unit} on {used.Day:yyyy-MM-dd}");
+    private static ClaimNote Describe(DatedValue? used, string key) =>
+        used is null ? new ClaimNote("no-value", []) : new ClaimNote(key, [new NoteNumber(used.Value), new NoteDay(used.Day)]);
 
     private static string Clip(string text, int max) => text.Length <= max ? text : text[..(max - 1)] + "…";
 }
@@ -360,4 +361,5 @@ public sealed class ClaimsMeasurer(ClaimsLedger ledger, TrackerQueries queries, 
 [System.Text.Json.Serialization.JsonSerializable(typeof(IReadOnlyDictionary<string, double?>))]
 [System.Text.Json.Serialization.JsonSerializable(typeof(Dictionary<string, double?>))]
 [System.Text.Json.Serialization.JsonSerializable(typeof(Dictionary<string, long>))]
+[System.Text.Json.Serialization.JsonSerializable(typeof(ClaimNote))]
 internal sealed partial class ClaimsJsonContext : System.Text.Json.Serialization.JsonSerializerContext;

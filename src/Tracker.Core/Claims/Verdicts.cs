@@ -1,5 +1,3 @@
-using System.Globalization;
-
 namespace Tracker.Core.Claims;
 
 /// <summary>The four verdicts a claim can get (claims.md, "Verdicts"). The strings are stored and appear in the API.</summary>
@@ -19,12 +17,15 @@ public sealed record DatedValue(DateOnly Day, double Value);
 public sealed record ClaimResult(
     string Verdict,
     double? Value,
-    string ValueText,
+    ClaimNote Note,
     DateOnly? ValueAsOf,
     bool AtClaimDate,
     IReadOnlyList<string> Platforms,
     string Gap,
-    IReadOnlyDictionary<string, double?> Breakdown);
+    IReadOnlyDictionary<string, double?> Breakdown)
+{
+    public string ValueText => Note.English;
+}
 
 /// <summary>The verdict rules, as pure functions over measured histories.</summary>
 public static class VerdictRules
@@ -64,29 +65,28 @@ public static class VerdictRules
     /// DeepSeek-R1 and FP8: the FP8 part is checked against the weights' dtypes; the "video generation" part against the
     /// model's pipeline tag. Both must hold for "consistent"; no dtypes known: not verifiable.
     /// </summary>
-    public static (string Verdict, string Text) Fp8(IReadOnlyDictionary<string, long>? dtypes, string? pipelineTag, IReadOnlyList<string> fp8Names)
+    public static (string Verdict, ClaimNote Note) Fp8(IReadOnlyDictionary<string, long>? dtypes, string? pipelineTag, IReadOnlyList<string> fp8Names)
     {
         ArgumentNullException.ThrowIfNull(fp8Names);
         if (dtypes is null || dtypes.Count == 0)
         {
-            return (Verdicts.NotVerifiable, "no safetensors dtypes known for the model");
+            return (Verdicts.NotVerifiable, new ClaimNote("fp8-no-dtypes", []));
         }
 
         var total = dtypes.Values.Sum();
         var fp8 = dtypes.Where(d => fp8Names.Contains(d.Key, StringComparer.OrdinalIgnoreCase) || d.Key.StartsWith("F8_", StringComparison.OrdinalIgnoreCase)).ToList();
-        var dtypeText = string.Join(", ", dtypes.OrderByDescending(d => d.Value).Select(d => string.Create(CultureInfo.InvariantCulture, $"{d.Key} {d.Value:N0}")));
-        var tag = pipelineTag ?? "none";
+        var dtypeList = new NoteList([.. dtypes.OrderByDescending(d => d.Value).Select(d => new NoteCount(d.Key, d.Value))]);
+        var tag = new NoteText(pipelineTag);
         if (fp8.Count == 0)
         {
-            return (Verdicts.Inconsistent, $"no FP8 weights ({dtypeText}); pipeline tag {tag}");
+            return (Verdicts.Inconsistent, new ClaimNote("fp8-none", [dtypeList, tag]));
         }
 
         var share = total == 0 ? 0 : fp8.Sum(d => d.Value) * 100.0 / total;
-        var fp8Text = string.Create(CultureInfo.InvariantCulture, $"FP8 weights: {share:0.#}% of parameters ({dtypeText})");
         var video = pipelineTag is not null && pipelineTag.Contains("video", StringComparison.OrdinalIgnoreCase);
         return video
-            ? (Verdicts.Consistent, $"{fp8Text}; pipeline tag {tag}")
-            : (Verdicts.Inconsistent, $"{fp8Text}; but the pipeline tag is {tag}, not video generation");
+            ? (Verdicts.Consistent, new ClaimNote("fp8-video", [new NoteNumber(share), dtypeList, tag]))
+            : (Verdicts.Inconsistent, new ClaimNote("fp8-not-video", [new NoteNumber(share), dtypeList, tag]));
     }
 
     /// <summary>The modalities a Hugging Face pipeline tag takes in or gives out.</summary>

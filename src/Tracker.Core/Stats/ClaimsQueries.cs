@@ -7,10 +7,12 @@ using Tracker.Core.Data;
 
 namespace Tracker.Core.Stats;
 
+/// <summary>A claim's latest measurement; <see cref="Note"/> is <see cref="ValueText"/> as data (null on rows measured before notes were kept).</summary>
 public sealed record ClaimMeasurementView(
     string Verdict,
     double? Value,
     string ValueText,
+    ClaimNote? Note,
     DateOnly? ValueAsOf,
     bool AtClaimDate,
     DateOnly? MeasuredOn,
@@ -27,7 +29,11 @@ public sealed record RankingRow(DateOnly Day, string Origin, int Rank, string Re
 
 public sealed record ClaimsOverview(ArticleInfo Article, IReadOnlyList<ClaimView> Claims, IReadOnlyList<PublishedFigure> OtherPublished, IReadOnlyList<RankingRow> LatestRanking);
 
-public sealed record ClaimChartSeries(string Name, IReadOnlyList<string> X, IReadOnlyList<long?> Y);
+/// <summary>One drawn series; its <see cref="Label"/> is a sentence a page words in its own language (<see cref="Name"/> is the English).</summary>
+public sealed record ClaimChartSeries(ClaimNote Label, IReadOnlyList<string> X, IReadOnlyList<long?> Y)
+{
+    public string Name => Label.English;
+}
 
 /// <summary>A point drawn over a claim's chart: the claim itself, or a published figure (with its source).</summary>
 public sealed record ClaimChartMarker(string Kind, string X, double Y, string Label, Uri? Url);
@@ -98,16 +104,16 @@ public sealed class ClaimsQueries(ClaimsLedger ledger, TrackerQueries queries, I
         switch (claim.Metric)
         {
             case ClaimMetrics.OpenModels:
-                return Line(await queries.GetSeriesAsync(family, Metrics.Models, null, null, null, cancellationToken), $"{name}: models (Hugging Face + ModelScope)", markers);
+                return Line(await queries.GetSeriesAsync(family, Metrics.Models, null, null, null, cancellationToken), Label("series-models", new NoteText(name)), markers);
             case ClaimMetrics.DerivativeModels:
-                return Line(await queries.GetSeriesAsync(family, Metrics.Derivatives, null, null, null, cancellationToken), $"{name}: derivatives (Hugging Face)", markers);
+                return Line(await queries.GetSeriesAsync(family, Metrics.Derivatives, null, null, null, cancellationToken), Label("series-derivatives", new NoteText(name)), markers);
             case ClaimMetrics.CumulativeDownloads:
-                return Line(await queries.GetSeriesAsync(family, Metrics.DownloadsAllTime, null, null, null, cancellationToken), $"{name}: all-time downloads (both hubs)", markers);
+                return Line(await queries.GetSeriesAsync(family, Metrics.DownloadsAllTime, null, null, null, cancellationToken), Label("series-downloads", new NoteText(name)), markers);
             case ClaimMetrics.ReleaseWave:
                 var (_, _, counts) = await measurer.WaveWeeksAsync(claim, cancellationToken);
                 var month = new DateOnly(claim.AsOf!.Value.Year, claim.AsOf.Value.Month, 1);
                 var weeks = Enumerable.Range(0, 6).Select(i => ClaimsMeasurer.WeekOf(month).AddDays(7 * i)).Where(w => w <= claim.AsOf.Value).ToList();
-                return new ClaimChartData(true, [.. claim.Values.Select(f => new ClaimChartSeries(queries.Catalog.Find(f)?.Name ?? f,
+                return new ClaimChartData(true, [.. claim.Values.Select(f => new ClaimChartSeries(Label("series-family", new NoteText(queries.Catalog.Find(f)?.Name ?? f)),
                     [.. weeks.Select(Day)], [.. weeks.Select(w => (long?)counts.GetValueOrDefault((f, w)))]))], []);
             case ClaimMetrics.TopRanking:
                 await using (var db = await contexts.CreateDbContextAsync(cancellationToken))
@@ -118,7 +124,7 @@ public sealed class ClaimsQueries(ClaimsLedger ledger, TrackerQueries queries, I
                     var series = rows.GroupBy(r => r.Origin).OrderBy(g => g.Key, StringComparer.Ordinal).Select(g =>
                     {
                         var days = g.GroupBy(r => r.Day).OrderBy(d => d.Key).ToList();
-                        return new ClaimChartSeries(g.Key == RankingOrigins.Trending ? "Hugging Face trending: Chinese in the top 5" : "Imported ranking: Chinese in the top 5",
+                        return new ClaimChartSeries(Label(g.Key == RankingOrigins.Trending ? "series-trending" : "series-imported", new NoteNumber(top)),
                             [.. days.Select(d => Day(d.Key))], [.. days.Select(d => (long?)d.Count(r => r.Country == OrgRegions.China))]);
                     }).ToList();
                     return series.Count == 0 ? null : new ClaimChartData(false, series, markers);
@@ -139,31 +145,35 @@ public sealed class ClaimsQueries(ClaimsLedger ledger, TrackerQueries queries, I
                     var perDay = born.GroupBy(b => b.RepoKey).Select(g => DateOnly.FromDateTime(g.Min(b => b.Created))).GroupBy(d => d).OrderBy(g => g.Key).ToList();
                     long total = 0;
                     var y = perDay.Select(g => (long?)(total += g.Count())).ToList();
-                    return new ClaimChartData(false, [new ClaimChartSeries("Hunyuan3D derivatives (Hugging Face, by creation date)", [.. perDay.Select(g => Day(g.Key))], y)], []);
+                    return new ClaimChartData(false, [new ClaimChartSeries(Label("series-hunyuan3d-derivatives"), [.. perDay.Select(g => Day(g.Key))], y)], []);
                 }
 
             case ClaimMetrics.Modalities or ClaimMetrics.Fp8Weights:
                 var view = await GetClaimAsync(claim.Id, cancellationToken);
                 var parts = view!.Measurement.Breakdown;
                 return parts.Count == 0 ? null : new ClaimChartData(true,
-                    [new ClaimChartSeries(claim.Metric == ClaimMetrics.Modalities ? $"{name}: models per modality by {Day(claim.AsOf!.Value)}" : "DeepSeek-R1: parameters per dtype",
+                    [new ClaimChartSeries(claim.Metric == ClaimMetrics.Modalities ? Label("series-modalities", new NoteText(name), new NoteDay(claim.AsOf!.Value)) : Label("series-dtypes"),
                         [.. parts.Keys], [.. parts.Values.Select(v => v is null ? (long?)null : (long)v.Value)])], []);
             default:
                 return null;
         }
     }
 
-    private static ClaimChartData? Line(Series? series, string name, List<ClaimChartMarker> markers) =>
+    private static ClaimNote Label(string key, params NoteArg[] args) => new(key, args);
+
+    private static ClaimChartData? Line(Series? series, ClaimNote name, List<ClaimChartMarker> markers) =>
         series is null || series.Points.Count == 0
             ? null
             : new ClaimChartData(false, [new ClaimChartSeries(name, [.. series.Points.Select(p => Day(p.Day))], [.. series.Points.Select(p => p.Value)])], markers);
 
     private ClaimView View(ClaimEntry claim, ClaimMeasurement? row, IReadOnlyList<ClaimVerdictChange> history)
     {
+        var unmeasured = new ClaimNote(claim.Checkable ? "not-measured" : "not-measurable", []);
         var measurement = row is null
-            ? new ClaimMeasurementView(Verdicts.NotVerifiable, null, claim.Checkable ? "not measured yet" : "not measurable", null, false, null, null, [],
+            ? new ClaimMeasurementView(Verdicts.NotVerifiable, null, unmeasured.English, unmeasured, null, false, null, null, [],
                 claim.Checkable ? "Tracker has not measured this claim yet: it is measured after every collection." : claim.Reason ?? "", new Dictionary<string, double?>())
-            : new ClaimMeasurementView(row.Verdict, row.Value, row.ValueText, row.ValueAsOf, row.AtClaimDate, row.Day, row.MeasuredAt,
+            : new ClaimMeasurementView(row.Verdict, row.Value, row.ValueText,
+                row.Note is null ? null : JsonSerializer.Deserialize(row.Note, ClaimsJsonContext.Default.ClaimNote), row.ValueAsOf, row.AtClaimDate, row.Day, row.MeasuredAt,
                 row.Platforms.Length == 0 ? [] : row.Platforms.Split(','), row.Gap,
                 row.Breakdown is null ? new Dictionary<string, double?>() : JsonSerializer.Deserialize(row.Breakdown, ClaimsJsonContext.Default.DictionaryStringNullableDouble)!);
         var changes = history.Where(h => h.ClaimId == claim.Id).OrderBy(h => h.Id)

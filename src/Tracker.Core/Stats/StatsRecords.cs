@@ -22,9 +22,11 @@ public static class Metrics
 
 /// <summary>
 /// Something an analyst must know to read a number right: a gap (no collection), a partial day (some models did not
-/// report), a counter that went down, dates that are unknown.
+/// report), a counter that went down, dates that are unknown. The message is an English sentence; its numbers are also
+/// given on their own (platform; count of total models), so a page can word the flag in its reader's language.
 /// </summary>
-public sealed record QualityFlag(string Kind, string Message, DateOnly? From = null, DateOnly? To = null);
+public sealed record QualityFlag(
+    string Kind, string Message, DateOnly? From = null, DateOnly? To = null, string? Platform = null, int? Count = null, int? Total = null);
 
 public static class QualityKinds
 {

@@ -299,13 +299,15 @@ public sealed partial class TrackerQueries(IDbContextFactory<TrackerDbContext> c
             if (row is not null && row.Reported < row.Expected)
             {
                 quality.Add(new QualityFlag(QualityKinds.Partial,
-                    $"{source}: {row.Expected - row.Reported} of {row.Expected} models did not report on {Day(row.Day)}; totals are a lower bound.", row.Day, row.Day));
+                    $"{source}: {row.Expected - row.Reported} of {row.Expected} models did not report on {Day(row.Day)}; totals are a lower bound.", row.Day, row.Day,
+                    source, row.Expected - row.Reported, row.Expected));
             }
 
             if (row is not null && row.Decreases > 0)
             {
                 quality.Add(new QualityFlag(QualityKinds.CounterDecrease,
-                    $"{source}: the all-time download counter of {row.Decreases} model(s) went down on {Day(row.Day)}; kept as reported.", row.Day, row.Day));
+                    $"{source}: the all-time download counter of {row.Decreases} model(s) went down on {Day(row.Day)}; kept as reported.", row.Day, row.Day,
+                    source, row.Decreases));
             }
         }
 
@@ -362,13 +364,15 @@ public sealed partial class TrackerQueries(IDbContextFactory<TrackerDbContext> c
             var reportedCount = dayRows!.Sum(r => r.Reported);
             if (reportedCount < expected)
             {
-                quality.Add(new QualityFlag(QualityKinds.Partial, $"{expected - reportedCount} of {expected} models did not report on {Day(day)}.", day, day));
+                quality.Add(new QualityFlag(QualityKinds.Partial, $"{expected - reportedCount} of {expected} models did not report on {Day(day)}.", day, day,
+                    Count: expected - reportedCount, Total: expected));
             }
 
             var decreases = dayRows!.Sum(r => r.Decreases);
             if (decreases > 0 && metric == Metrics.DownloadsAllTime)
             {
-                quality.Add(new QualityFlag(QualityKinds.CounterDecrease, $"The all-time counter of {decreases} model(s) went down on {Day(day)}; kept as reported.", day, day));
+                quality.Add(new QualityFlag(QualityKinds.CounterDecrease, $"The all-time counter of {decreases} model(s) went down on {Day(day)}; kept as reported.", day, day,
+                    Count: decreases));
             }
         }
 
@@ -427,7 +431,7 @@ public sealed partial class TrackerQueries(IDbContextFactory<TrackerDbContext> c
         if (unknown > 0)
         {
             quality.Add(new QualityFlag(QualityKinds.UnknownCreationDate,
-                $"{unknown} model(s) have no known creation date and are counted from the day Tracker first saw them."));
+                $"{unknown} model(s) have no known creation date and are counted from the day Tracker first saw them.", Count: unknown, Total: models.Count));
         }
 
         return new Series(familyId, Metrics.Models, platform, null, points, models.Max(m => m.LastSeenAt), quality);
@@ -471,7 +475,8 @@ public sealed partial class TrackerQueries(IDbContextFactory<TrackerDbContext> c
         var unknown = children.Count(c => c.CreatedAt is null);
         if (unknown > 0)
         {
-            quality.Add(new QualityFlag(QualityKinds.UnknownCreationDate, $"{unknown} derivative(s) have no known creation date and count from the day Tracker first saw them."));
+            quality.Add(new QualityFlag(QualityKinds.UnknownCreationDate, $"{unknown} derivative(s) have no known creation date and count from the day Tracker first saw them.",
+                Count: unknown, Total: children.Count));
         }
 
         return new Series(familyId, Metrics.Derivatives, Platform.HuggingFace, relation, points, children.Max(c => c.LastSeenAt), quality);

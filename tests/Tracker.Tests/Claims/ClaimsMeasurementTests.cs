@@ -124,6 +124,10 @@ public sealed class ClaimsMeasurementTests
         var fp8 = (await claims.GetClaimAsync("deepseek-r1-fp8", CancellationToken.None))!.Measurement;
         Assert.Equal(Verdicts.Inconsistent, fp8.Verdict);
         Assert.Contains("F8_E4M3", fp8.ValueText, StringComparison.Ordinal);
+        // The stored note is the same sentence as data: it reads back as the API's English.
+        Assert.Equal(fp8.ValueText, fp8.Note!.English);
+        Assert.Equal(downloads.ValueText, downloads.Note!.English);
+        Assert.Equal(new NoteNumber(downloads.Value!.Value), downloads.Note.Args[0]);
 
         var omni = (await claims.GetClaimAsync("hunyuan3d-omni", CancellationToken.None))!.Measurement;
         Assert.Equal(Verdicts.Consistent, omni.Verdict);

@@ -90,9 +90,13 @@ public sealed class VerdictRulesTests
         var wire = JsonSerializer.Deserialize(DeepSeekR1, HuggingFaceJsonContext.Default.HfModelWire)!;
         var model = HuggingFaceSource.Map(wire)!;
 
-        var (verdict, text) = VerdictRules.Fp8(model.ParameterDtypes, model.PipelineTag, ["F8_E4M3", "F8_E5M2"]);
+        var (verdict, note) = VerdictRules.Fp8(model.ParameterDtypes, model.PipelineTag, ["F8_E4M3", "F8_E5M2"]);
+        var text = note.English;
 
         Assert.Equal(Verdicts.Inconsistent, verdict);
+        // The sentence's parts, for pages that word it in another language.
+        Assert.Equal("fp8-not-video", note.Key);
+        Assert.Equal(new NoteText("text-generation"), note.Args[2]);
         Assert.Contains("F8_E4M3", text, StringComparison.Ordinal);
         Assert.Contains("99.4% of parameters", text, StringComparison.Ordinal);
         Assert.Contains("text-generation, not video generation", text, StringComparison.Ordinal);
@@ -108,10 +112,10 @@ public sealed class VerdictRulesTests
         var json = await File.ReadAllTextAsync(Path.Combine(Repository.Samples!, "hf", "model-info.google-bert_bert-base-uncased.response.json"));
         var model = HuggingFaceSource.Map(JsonSerializer.Deserialize(json, HuggingFaceJsonContext.Default.HfModelWire)!)!;
 
-        var (verdict, text) = VerdictRules.Fp8(model.ParameterDtypes, model.PipelineTag, ["F8_E4M3"]);
+        var (verdict, note) = VerdictRules.Fp8(model.ParameterDtypes, model.PipelineTag, ["F8_E4M3"]);
 
         Assert.Equal(Verdicts.Inconsistent, verdict);
-        Assert.Contains("no FP8 weights (F32 110,106,428)", text, StringComparison.Ordinal);
+        Assert.Contains("no FP8 weights (F32 110,106,428)", note.English, StringComparison.Ordinal);
     }
 
     [Theory]

@@ -1,20 +1,49 @@
 using System.Globalization;
 using System.Text.Json;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Playwright;
+using Tracker.Core.Data;
 using Tracker.Web.Tests.Infrastructure;
 
 namespace Tracker.Web.Tests.Browser;
 
-/// <summary>One app on loopback that has run one collection, and one Chromium, shared by the page tests.</summary>
+/// <summary>
+/// One app on loopback that has collected, and one Chromium, shared by the page tests. One Qwen model's all-time
+/// counter had been higher the day before, so today's collection flags a decrease: the cards carry a quality note.
+/// </summary>
 public sealed class CollectedBrowserApp : IAsyncLifetime
 {
     public TrackerAppFactory App { get; private set; } = default!;
 
     public BrowserFixture Browser { get; } = new();
 
+    /// <summary>The model whose counter went down today: yesterday's snapshot is written here, as a collection would have.</summary>
+    public string DecreasedModel { get; } = "Qwen/Qwen3-8B-Instruct";
+
     public async Task InitializeAsync()
     {
         App = await TrackerAppFactory.StartAsync(new AppOptions { Kestrel = true });
+        var model = App.Models.Single(m => m.Id == DecreasedModel);
+        var yesterday = DateTime.UtcNow.AddDays(-1);
+        await using (var db = await App.Services.GetRequiredService<IDbContextFactory<TrackerDbContext>>().CreateDbContextAsync())
+        {
+            var seen = new TrackedModel
+            {
+                Source = "huggingface",
+                RepoId = model.Id,
+                RepoKey = model.Id.ToLowerInvariant(),
+                Author = model.Id.Split('/')[0],
+                FamilyId = "qwen",
+                FirstSeenAt = yesterday,
+                LastSeenAt = yesterday,
+            };
+            db.Add(seen);
+            await db.SaveChangesAsync();
+            db.Add(new Snapshot { ModelId = seen.Id, Day = DateOnly.FromDateTime(yesterday), CollectedAt = yesterday, DownloadsAllTime = model.DownloadsAllTime + 1_000 });
+            await db.SaveChangesAsync();
+        }
+
         await App.CollectAsync();
         await Browser.InitializeAsync();
     }
@@ -134,6 +163,14 @@ public sealed class DashboardPagesTests(CollectedBrowserApp fixture) : IClassFix
             Assert.Equal(family["totals"]!["downloadsAllTime"].Number()?.ToString("N0", CultureInfo.InvariantCulture) ?? "—", downloads.Trim());
         }
 
+        // The fixture's decrease: the API keeps its English message, the card words the flag from its numbers.
+        var flag = families.Single(f => f!["id"].Text() == "qwen")!["quality"]!.AsArray().Single(q => q!["kind"].Text() == "counterDecrease")!;
+        Assert.Equal(("huggingface", 1), (flag["platform"].Text(), flag["count"].Number()));
+        Assert.Contains("went down", flag["message"].Text(), StringComparison.Ordinal);
+        var day = DateOnly.Parse(flag["from"].Text()!, CultureInfo.InvariantCulture);
+        var note = page.Locator("article[data-family=qwen] p.quality[data-quality=counterDecrease]");
+        Assert.Equal($"Hugging Face: 1 model(s) saw their all-time download counter go down on {day:yyyy-MM-dd}; kept as reported.", (await note.InnerTextAsync()).Trim());
+
         await page.GotoAsync(App.BaseUrl + "/culture?set=zh-CN&redirect=/");
         var zh = new CultureInfo("zh-CN");
         foreach (var family in families)
@@ -143,6 +180,9 @@ public sealed class DashboardPagesTests(CollectedBrowserApp fixture) : IClassFix
             Assert.Equal(expected, (await page.Locator($"article[data-family={id}] [data-metric=downloadsAllTime]").InnerTextAsync()).Trim());
         }
 
+        var chinese = (await note.InnerTextAsync()).Trim();
+        Assert.Equal($"Hugging Face：{day.Year}年{day.Month}月{day.Day}日有 1 个模型的累计下载计数下降，按原样保留。", chinese);
+        Assert.DoesNotContain("went down", chinese, StringComparison.Ordinal);
         watched.AssertClean();
     }
 

@@ -2,6 +2,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Bunit;
 using Plotly.Blazor;
 using Plotly.Blazor.Traces;
+using Tracker.Core.Claims;
 using Tracker.Core.Stats;
 using Tracker.Web.Components.Charts;
 using Tracker.Web.Components.Claims;
@@ -23,7 +24,7 @@ public sealed class ClaimMarkerChartTests : BunitContext
     public void Claim_and_published_markers_are_their_own_traces_with_encoded_text()
     {
         var data = new ClaimChartData(false,
-            [new ClaimChartSeries("Qwen: models", ["2025-09-29", "2025-09-30"], [10, 12])],
+            [new ClaimChartSeries(new ClaimNote("series-family", [new NoteText("Qwen: models")]), ["2025-09-29", "2025-09-30"], [10, 12])],
             [
                 new ClaimChartMarker(ClaimsQueries.ClaimMarker, "2025-09-30", 300, "qwen-open-models: " + Hostile, null),
                 new ClaimChartMarker(ClaimsQueries.PublishedMarker, "2026-01-31", 400, "Xinhua " + Hostile, new Uri("https://example.org/a")),

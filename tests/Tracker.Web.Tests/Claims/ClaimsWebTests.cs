@@ -90,7 +90,7 @@ public sealed class ClaimsWebTests(BrowserFixture browser) : IClassFixture<Brows
         await CollectAndMeasureAsync(app);
         using var client = new HttpClient { BaseAddress = new Uri(app.BaseUrl) };
         var api = (await client.GetNodeAsync("/api/v1/claims"))["claims"]!.AsArray()
-            .ToDictionary(c => c!["claim"]!["id"].Text()!, c => (Verdict: c!["verdict"].Text()!, Value: c["measurement"]!["value"]));
+            .ToDictionary(c => c!["claim"]!["id"].Text()!, c => (Verdict: c!["verdict"].Text()!, Value: c["measurement"]!["value"], Text: c["measurement"]!["valueText"].Text()!));
 
         foreach (var (culture, zh) in new[] { ("en", false), ("zh-CN", true) })
         {
@@ -114,7 +114,7 @@ public sealed class ClaimsWebTests(BrowserFixture browser) : IClassFixture<Brows
             {
                 var article = page.Locator($"article[data-claim='{id}']");
                 Assert.Equal(1, await article.CountAsync());
-                var (verdict, value) = api[id];
+                var (verdict, value, english) = api[id];
                 Assert.Equal(verdict, await article.GetAttributeAsync("data-verdict"));
                 var badge = (await article.Locator("[data-testid=verdict]").InnerTextAsync()).Trim();
                 Assert.Equal(zh ? VerdictText[verdict].Zh : VerdictText[verdict].En, badge);
@@ -123,8 +123,22 @@ public sealed class ClaimsWebTests(BrowserFixture browser) : IClassFixture<Brows
                 {
                     var shown = await article.Locator("[data-field=measured]").GetAttributeAsync("data-value");
                     Assert.Equal(value is null ? "" : value.GetValue<double>().ToString(CultureInfo.InvariantCulture), shown);
+
+                    // How the figure was measured, in the page's language; the API's valueText is the English sentence.
+                    var note = (await article.Locator("[data-field=note]").InnerTextAsync()).Trim();
+                    if (zh)
+                    {
+                        Assert.NotEqual(english, note);
+                        Assert.Matches(@"\p{IsCJKUnifiedIdeographs}", note);
+                    }
                 }
             }
+
+            var models = (await page.Locator("article[data-claim='qwen-open-models'] [data-field=note]").InnerTextAsync()).Trim();
+            Assert.Matches(zh ? @"^\d{4}年\d{1,2}月\d{1,2}日：[\d.,万亿]+ 个模型$" : @"^[\d,]+ models on \d{4}-\d{2}-\d{2}$", models);
+            var modalities = (await page.Locator("article[data-claim='qwen-modalities'] [data-field=note]").InnerTextAsync()).Trim();
+            Assert.StartsWith(zh ? "覆盖 4 种模态中的" : api["qwen-modalities"].Text, modalities, StringComparison.Ordinal);
+            Assert.DoesNotContain(zh ? "covered" : "覆盖", modalities, StringComparison.Ordinal);
 
             // A figure Tracker cannot measure says why, in the page's language.
             var why = (await page.Locator("article[data-claim='moe-energy'] [data-field=reason]").InnerTextAsync()).Trim();
@@ -134,6 +148,7 @@ public sealed class ClaimsWebTests(BrowserFixture browser) : IClassFixture<Brows
             await page.Locator("#claim-qwen-open-models-chart svg.main-svg").First.WaitForAsync(new() { Timeout = 30_000 });
             var legend = await page.Locator("#claim-qwen-open-models-chart .legendtext").AllTextContentsAsync();
             Assert.Contains(zh ? "文章数字" : "Article's claim", legend);
+            Assert.Contains(zh ? "Qwen：模型数（Hugging Face + 魔搭）" : "Qwen: models (Hugging Face + ModelScope)", legend);
             Assert.Contains(zh ? "其他公开数据" : "Published figure", legend);
 
             // Published figures link to their sources; third-party text never becomes markup.

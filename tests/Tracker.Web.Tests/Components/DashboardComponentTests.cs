@@ -3,12 +3,17 @@ using System.Text.RegularExpressions;
 using System.Xml.Linq;
 using Bunit;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Localization;
 using Plotly.Blazor;
 using Plotly.Blazor.Traces;
+using Tracker.Core.Catalog;
+using Tracker.Core.Data;
 using Tracker.Core.Stats;
 using Tracker.Testing;
 using Tracker.Web.Components.Charts;
 using Tracker.Web.Components.Common;
+using Tracker.Web.Localization;
+using Tracker.Web.Tests.Infrastructure;
 
 namespace Tracker.Web.Tests.Components;
 
@@ -45,6 +50,39 @@ public sealed partial class DashboardComponentTests : BunitContext
             var cut = Render<FamilyCard>(p => p.Add(x => x.Family, Family("Qwen", 123_456_789)).Add(x => x.Color, "#0072B2"));
             Assert.Equal("123,456,789", cut.Find("[data-metric=downloadsAllTime]").TextContent);
             Assert.Contains("Models", cut.Find("dl").TextContent, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public void A_family_card_words_its_quality_notes_in_the_visitor_s_language_from_their_numbers()
+    {
+        var day = new DateOnly(2026, 1, 31);
+        var family = Family("Qwen", 1) with
+        {
+            Quality =
+            [
+                new(QualityKinds.Partial, "huggingface: 12345 of 20000 models did not report on 2026-01-31; totals are a lower bound.", day, day, "huggingface", 12_345, 20_000),
+                new(QualityKinds.CounterDecrease, "modelscope: the all-time download counter of 3 model(s) went down on 2026-01-31; kept as reported.", day, day, "modelscope", 3),
+            ],
+        };
+        string[] Notes() => [.. Render<FamilyCard>(p => p.Add(x => x.Family, family).Add(x => x.Color, "#0072B2")).FindAll("p.quality").Select(q => q.TextContent)];
+
+        using (new CultureScope("zh-CN"))
+        {
+            Assert.Equal(
+            [
+                "Hugging Face：2026年1月31日有 1.23万 个模型（共 2万 个）未报告数据，总数为下限。",
+                "魔搭 ModelScope：2026年1月31日有 3 个模型的累计下载计数下降，按原样保留。",
+            ], Notes());
+        }
+
+        using (new CultureScope("en"))
+        {
+            Assert.Equal(
+            [
+                "Hugging Face: 12,345 of 20,000 models did not report on 2026-01-31; totals are a lower bound.",
+                "ModelScope: 3 model(s) saw their all-time download counter go down on 2026-01-31; kept as reported.",
+            ], Notes());
         }
     }
 
@@ -94,6 +132,40 @@ public sealed partial class DashboardComponentTests : BunitContext
         Assert.Equal("/api/v1/charts/compare?format=csv", cut.Find("[data-testid=csv-link]").GetAttribute("href"));
         Assert.Equal(Hostile, cut.Find("[data-testid=series-link]").TextContent);
         Assert.Empty(cut.FindAll("img"));
+    }
+
+    [Fact]
+    public void A_chart_s_text_alternative_writes_its_newest_day_and_value_for_the_language()
+    {
+        var spec = new ChartSpec("c", "T", ChartKind.Line, [new ChartSeries("Qwen", ["2026-01-30", "2026-01-31"], [1, 123_456_789])]);
+        string Summary() => Render<TrackerChart>(p => p.Add(x => x.Spec, spec)).Find("[data-testid=chart-summary]").TextContent;
+
+        using (new CultureScope("zh-CN"))
+        {
+            Assert.Equal("Qwen：1.23亿（2026年1月31日）", Summary());
+        }
+
+        using (new CultureScope("en"))
+        {
+            Assert.Equal("Qwen: 123,456,789 (2026-01-31)", Summary());
+        }
+    }
+
+    [Fact]
+    public void A_family_s_catalogue_rules_read_in_the_visitor_s_language_and_in_English_as_the_API_has_them()
+    {
+        var L = Services.GetRequiredService<IStringLocalizer<SharedResource>>();
+        FamilyRule[] rules = [new("Qwen", null, [], []), new("tencent", null, ["hunyuan"], ["^Hy\\d"]), new(null, "baidu/ERNIE-4.5", [], [])];
+
+        using (new CultureScope("zh-CN"))
+        {
+            Assert.Equal(["组织 Qwen（全部）", "组织 tencent：名称包含“hunyuan” 或 名称匹配 /^Hy\\d/", "仓库 baidu/ERNIE-4.5"], rules.Select(r => RuleText.For(r, L)));
+        }
+
+        using (new CultureScope("en"))
+        {
+            Assert.Equal(rules.Select(r => r.Describe()), rules.Select(r => RuleText.For(r, L)));
+        }
     }
 
     [Fact]
@@ -195,6 +267,7 @@ public sealed partial class DashboardComponentTests : BunitContext
             .. new[] { "huggingface", "modelscope", "github" }.Select(p => "Platform." + p),
             .. new[] { "finetune", "quantized", "adapter", "merge", "unknown" }.Select(r => "Relation." + r),
             .. new[] { "running", "succeeded", "failed", "partial", "deferred" }.Select(s => "Status." + s),
+            .. new[] { RunKinds.Models, RunKinds.Derivatives, RunKinds.Repos }.Select(k => "RunKind." + k),
         ];
         Assert.All(dynamic, k => Assert.Contains(k, en));
     }
@@ -204,23 +277,4 @@ public sealed partial class DashboardComponentTests : BunitContext
 
     [GeneratedRegex("""L\["([A-Za-z0-9.]+)"\]""")]
     private static partial Regex LiteralKey();
-
-    /// <summary>Sets the thread's culture for a block, as the request localisation middleware does for a request.</summary>
-    private sealed class CultureScope : IDisposable
-    {
-        private readonly CultureInfo _culture = CultureInfo.CurrentCulture;
-        private readonly CultureInfo _uiCulture = CultureInfo.CurrentUICulture;
-
-        public CultureScope(string name)
-        {
-            CultureInfo.CurrentCulture = new CultureInfo(name);
-            CultureInfo.CurrentUICulture = new CultureInfo(name);
-        }
-
-        public void Dispose()
-        {
-            CultureInfo.CurrentCulture = _culture;
-            CultureInfo.CurrentUICulture = _uiCulture;
-        }
-    }
 }

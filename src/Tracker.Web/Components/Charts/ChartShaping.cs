@@ -63,7 +63,14 @@ public static class ChartShaping
         var parts = spec.Series.Where(s => s.Style == SeriesStyle.Default).Select(s =>
         {
             var last = Enumerable.Range(0, s.Y.Count).LastOrDefault(i => s.Y[i] is not null, -1);
-            return last < 0 ? null : string.Format(CultureInfo.CurrentCulture, format, s.Name, s.X[last], Format.Number(s.Y[last]));
+            if (last < 0)
+            {
+                return null;
+            }
+
+            // Days read as the page writes them; other x values (days since release) as they are.
+            var x = DateOnly.TryParseExact(s.X[last], "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var day) ? Format.Date(day) : s.X[last];
+            return string.Format(CultureInfo.CurrentCulture, format, s.Name, x, Format.Number(s.Y[last]));
         }).OfType<string>().ToList();
         return parts.Count == 0 ? empty : string.Join("; ", parts);
     }

@@ -1,3 +1,4 @@
+using Tracker.Core.Claims;
 using Tracker.Core.Stats;
 using Tracker.Web.Components.Charts;
 
@@ -12,10 +13,11 @@ public static class ClaimsCharts
 
     public static string ChartId(string claimId) => $"claim-{claimId}-chart";
 
-    public static ChartSpec ToSpec(string claimId, ClaimChartData data, string title, string claimLabel, string publishedLabel)
+    // name words a series' label in the page's language; without it the series keep their English names.
+    public static ChartSpec ToSpec(string claimId, ClaimChartData data, string title, string claimLabel, string publishedLabel, Func<ClaimNote, string>? name = null)
     {
         ArgumentNullException.ThrowIfNull(data);
-        var series = data.Series.Select((s, i) => new ChartSeries(s.Name, s.X, s.Y, Colors[i % Colors.Length])).ToList();
+        var series = data.Series.Select((s, i) => new ChartSeries(name?.Invoke(s.Label) ?? s.Name, s.X, s.Y, Colors[i % Colors.Length])).ToList();
         var markers = data.Markers.Select(m => m.Kind == ClaimsQueries.ClaimMarker
             ? new ChartMarker(claimLabel, m.X, m.Y, m.Label, ClaimColor)
             : new ChartMarker(publishedLabel, m.X, m.Y, m.Url is null ? m.Label : $"{m.Label} — {m.Url.Host}", PublishedColor, Open: true)).ToList();

@@ -12,6 +12,9 @@ public static class Format
 
     private static bool Chinese => CultureInfo.CurrentCulture.TwoLetterISOLanguageName == "zh";
 
+    /// <summary>A resource's sentence filled in for the visitor's culture.</summary>
+    public static string Sentence(string format, params object?[] args) => string.Format(CultureInfo.CurrentCulture, format, args);
+
     public static string Number(long? value) => value is { } v ? Number(v, CultureInfo.CurrentCulture) : Unknown;
 
     public static string Number(long value, CultureInfo culture)
@@ -43,6 +46,9 @@ public static class Format
 
     public static string Date(DateOnly? value) =>
         value is { } v ? v.ToString(Chinese ? "yyyy年M月d日" : "yyyy-MM-dd", CultureInfo.InvariantCulture) : Unknown;
+
+    /// <summary>A calendar month: 2025-09 / 2025年9月.</summary>
+    public static string Month(DateOnly value) => value.ToString(Chinese ? "yyyy年M月" : "yyyy-MM", CultureInfo.InvariantCulture);
 
     public static string Date(DateTime? value) => value is { } v ? Date(DateOnly.FromDateTime(v.ToUniversalTime())) : Unknown;
 

@@ -45,6 +45,9 @@ namespace Tracker.Core.Data.Migrations.Postgres
                     b.Property<DateTime>("MeasuredAt")
                         .HasColumnType("timestamp with time zone");
 
+                    b.Property<string>("Note")
+                        .HasColumnType("text");
+
                     b.Property<string>("Platforms")
                         .IsRequired()
                         .HasMaxLength(128)

@@ -40,6 +40,9 @@ namespace Tracker.Core.Data.Migrations.Sqlite
                     b.Property<DateTime>("MeasuredAt")
                         .HasColumnType("TEXT");
 
+                    b.Property<string>("Note")
+                        .HasColumnType("TEXT");
+
                     b.Property<string>("Platforms")
                         .IsRequired()
                         .HasMaxLength(128)
