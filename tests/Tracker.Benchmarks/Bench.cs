@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Diagnostics;
 using System.Runtime;
 using System.Text.Json;
@@ -162,6 +163,7 @@ public static class Bench
         GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
         GC.WaitForPendingFinalizers();
         ResetPeak();
+        SQLitePCL.raw.sqlite3_memory_highwater(1);
         var allocated = GC.GetTotalAllocatedBytes();
         var cpu = CpuSeconds();
         var watch = Stopwatch.StartNew();
@@ -170,6 +172,10 @@ public static class Bench
         var peak = PeakMb();
         // CPU time of this process: on a machine shared with other work it is steadier than wall time.
         Console.WriteLine($"  {name}: {watch.Elapsed.TotalSeconds:F1} s, CPU {CpuSeconds() - cpu:F1} s, peak working set {peak:F0} MB, {requests.Values.Sum()} requests");
+        // Where the peak went: the managed heap's share and SQLite's own allocations (its page caches, statements).
+        var gc = GC.GetGCMemoryInfo(GCKind.Any);
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"    managed heap committed {gc.TotalCommittedBytes / 1048576.0:F0} MB after the last collection; SQLite peak {SQLitePCL.raw.sqlite3_memory_highwater(0) / 1048576.0:F0} MB"));
         return new Phase(name, watch.Elapsed.TotalSeconds, peak, (GC.GetTotalAllocatedBytes() - allocated) / 1048576.0, requests, null);
     }
 

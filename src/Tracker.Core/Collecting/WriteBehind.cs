@@ -22,8 +22,11 @@ public sealed class WriteBehind : IAsyncDisposable
     /// <summary>At most this many writes per transaction: bounds what a kill loses and how long other writers wait.</summary>
     public const int MaxPerTransaction = 64;
 
-    /// <summary>A group is committed once it has held its transaction this long, whatever is still queued.</summary>
-    public static readonly TimeSpan MaxTransactionTime = TimeSpan.FromMilliseconds(500);
+    /// <summary>
+    /// A group is committed once it has held its transaction this long, whatever is still queued: on SQLite it holds the
+    /// process's write turn (see <see cref="WriteGate"/>), and the listings' page writes wait for it.
+    /// </summary>
+    public static readonly TimeSpan MaxTransactionTime = TimeSpan.FromMilliseconds(100);
 
     private readonly Channel<Func<TrackerDbContext, CancellationToken, Task>> _queue;
     private readonly IDbContextFactory<TrackerDbContext> _contexts;
