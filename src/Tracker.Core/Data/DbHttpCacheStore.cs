@@ -26,9 +26,6 @@ public sealed partial class DbHttpCacheStore : IHttpCacheStore, IAsyncDisposable
         Channel.CreateBounded<(string, byte[]?, TaskCompletionSource?)>(new BoundedChannelOptions(256) { SingleReader = true });
     private readonly Task _writer;
 
-    /// <summary>How long set entries may wait to be written together.</summary>
-    private static readonly TimeSpan GatherTime = TimeSpan.FromSeconds(1);
-
     public DbHttpCacheStore(IDbContextFactory<TrackerDbContext> contexts, WriteGate gate, TimeProvider clock, ILogger<DbHttpCacheStore> logger)
     {
         _contexts = contexts;
@@ -75,23 +72,11 @@ public sealed partial class DbHttpCacheStore : IHttpCacheStore, IAsyncDisposable
         var batch = new List<(string Key, byte[] Value)>();
         while (await _queue.Reader.WaitToReadAsync())
         {
-            // Entries gather for up to a second (or until a flush, or 256 of them) and go in one transaction: each write
-            // takes the database's single write turn from the collection's writers, so fewer and larger is cheaper.
+            // Whatever has queued up goes in one transaction. Entries are not held back to make bigger batches: they hold
+            // whole responses, and a second's worth of GitHub's release lists cost more memory than the commits they saved.
             TaskCompletionSource? flushed = null;
-            var gatherUntil = _clock.GetTimestamp() + (long)(GatherTime.TotalSeconds * _clock.TimestampFrequency);
-            while (batch.Count < 256 && flushed is null)
+            while (batch.Count < 256 && flushed is null && _queue.Reader.TryRead(out var item))
             {
-                if (!_queue.Reader.TryRead(out var item))
-                {
-                    var left = _clock.GetElapsedTime(_clock.GetTimestamp(), gatherUntil);
-                    if (left <= TimeSpan.Zero || !await MoreWithinAsync(left))
-                    {
-                        break;
-                    }
-
-                    continue;
-                }
-
                 if (item.Flushed is not null)
                 {
                     flushed = item.Flushed;
@@ -111,19 +96,6 @@ public sealed partial class DbHttpCacheStore : IHttpCacheStore, IAsyncDisposable
 
             batch.Clear();
             flushed?.TrySetResult();
-        }
-    }
-
-    private async Task<bool> MoreWithinAsync(TimeSpan time)
-    {
-        using var timeout = new CancellationTokenSource(time, _clock);
-        try
-        {
-            return await _queue.Reader.WaitToReadAsync(timeout.Token);
-        }
-        catch (OperationCanceledException) when (timeout.IsCancellationRequested)
-        {
-            return false;
         }
     }
 
