@@ -30,6 +30,20 @@ public static class JobSchedule
         return previous;
     }
 
+    /// <summary>Whether <paramref name="cron"/> parses as the schedules are read (for the options' validation).</summary>
+    public static bool IsValidCron(string cron)
+    {
+        try
+        {
+            PreviousOccurrence(cron, DateTime.UtcNow);
+            return true;
+        }
+        catch (Cronos.CronFormatException)
+        {
+            return false;
+        }
+    }
+
     /// <summary>
     /// True when the newest complete collection started before the schedule's last occurrence: the machine was off or
     /// this is a fresh install, so a collection is owed now.

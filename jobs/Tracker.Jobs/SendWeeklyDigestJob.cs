@@ -29,23 +29,10 @@ public static class DigestJobs
 
     public static IServiceCollection AddDigestJobs(this IServiceCollection services)
     {
-        services.AddOptions<JobsOptions>().Validate(o => IsValidCron(o.DigestCron), "Tracker:Jobs:DigestCron is not a valid cron expression");
+        services.AddOptions<JobsOptions>().Validate(o => JobSchedule.IsValidCron(o.DigestCron), "Tracker:Jobs:DigestCron is not a valid cron expression");
         services.AddTransient<SendWeeklyDigestJob>();
         services.AddTransient<SendDigestConfirmationJob>();
         return services;
-    }
-
-    private static bool IsValidCron(string cron)
-    {
-        try
-        {
-            JobSchedule.PreviousOccurrence(cron, DateTime.UtcNow);
-            return true;
-        }
-        catch (Cronos.CronFormatException)
-        {
-            return false;
-        }
     }
 
     public static void Register(IRecurringJobManager jobs, JobsOptions options)

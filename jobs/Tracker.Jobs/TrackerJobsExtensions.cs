@@ -21,7 +21,7 @@ public static class TrackerJobsExtensions
         var services = builder.Services;
         services.AddOptions<JobsOptions>()
             .BindConfiguration(JobsOptions.SectionName)
-            .Validate(o => IsValidCron(o.CollectCron), "Tracker:Jobs:CollectCron is not a valid cron expression")
+            .Validate(o => JobSchedule.IsValidCron(o.CollectCron), "Tracker:Jobs:CollectCron is not a valid cron expression")
             .ValidateOnStart();
         var options = builder.Configuration.GetSection(JobsOptions.SectionName).Get<JobsOptions>() ?? new JobsOptions();
         var database = builder.Configuration.GetSection(DatabaseOptions.SectionName).Get<DatabaseOptions>() ?? new DatabaseOptions();
@@ -58,19 +58,6 @@ public static class TrackerJobsExtensions
         }
 
         return builder;
-    }
-
-    private static bool IsValidCron(string cron)
-    {
-        try
-        {
-            JobSchedule.PreviousOccurrence(cron, DateTime.UtcNow);
-            return true;
-        }
-        catch (Cronos.CronFormatException)
-        {
-            return false;
-        }
     }
 
     private sealed class MigrationOnlyStartup(DatabaseMigrator migrator, DatabaseOptions database) : IHostedService
