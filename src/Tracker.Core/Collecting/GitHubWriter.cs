@@ -1,5 +1,4 @@
 using Microsoft.EntityFrameworkCore;
-using Microsoft.EntityFrameworkCore.Storage;
 using Tracker.Core.Data;
 using Tracker.Core.Sources.GitHub;
 

@@ -55,7 +55,7 @@ internal sealed class JsonRowsUpsert : IAsyncDisposable
     /// <param name="conflict">The <c>ON CONFLICT …</c> tail.</param>
     /// <param name="types">Each row column's type, in order.</param>
     /// <param name="sqlite">SQLite (else PostgreSQL).</param>
-    public JsonRowsUpsert(DbConnection connection, DbTransaction transaction, string insert, string select, string conflict, RowType[] types, bool sqlite)
+    private JsonRowsUpsert(DbConnection connection, DbTransaction transaction, string insert, string select, string conflict, RowType[] types, bool sqlite)
     {
         _types = types;
         _sqlite = sqlite;
