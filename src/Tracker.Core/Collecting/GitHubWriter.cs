@@ -81,7 +81,7 @@ public sealed class GitHubWriter(IDbContextFactory<TrackerDbContext> contexts)
                 "Forks" = excluded."Forks", "Watchers" = excluded."Watchers", "OpenIssues" = excluded."OpenIssues"
             """, cancellationToken);
 
-        await using var releases = JsonRowsUpsert.On(db,
+        await using var releases = RowsUpsert.On(db,
             """INSERT INTO "Releases" ("RepoId", "GitHubReleaseId", "Tag", "Name", "PublishedAt", "Prerelease", "AssetDownloads", "FirstSeenAt", "LastSeenAt")""",
             "@repo, {0}, {1}, {2}, {3}, {4}, {5}, @now, @now",
             """

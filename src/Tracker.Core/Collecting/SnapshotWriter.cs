@@ -99,7 +99,7 @@ public sealed class SnapshotWriter(IDbContextFactory<TrackerDbContext> contexts,
             return;
         }
 
-        await using var upsert = JsonRowsUpsert.On(db,
+        await using var upsert = RowsUpsert.On(db,
             """INSERT INTO "DerivativeCounts" ("ModelId", "Day", "CollectedAt", "Finetune", "Quantized", "Adapter", "Merge", "Total")""",
             "{0}, @day, @at, {1}, {2}, {3}, {4}, {5}",
             """
@@ -139,7 +139,7 @@ public sealed class SnapshotWriter(IDbContextFactory<TrackerDbContext> contexts,
             return 0;
         }
 
-        await using var upsert = JsonRowsUpsert.On(db,
+        await using var upsert = RowsUpsert.On(db,
             """INSERT INTO "Derivatives" ("BaseModelId", "RepoId", "RepoKey", "Relation", "CreatedAt", "Downloads30d", "DownloadsAllTime", "Likes", "FirstSeenAt", "LastSeenAt")""",
             "@b, {0}, {1}, {2}, {3}, {4}, {5}, {6}, @now, @now",
             """
@@ -151,9 +151,14 @@ public sealed class SnapshotWriter(IDbContextFactory<TrackerDbContext> contexts,
             [RowType.Text, RowType.Text, RowType.Text, RowType.Timestamp, RowType.BigInteger, RowType.BigInteger, RowType.BigInteger]);
         upsert.With("@b", baseModelId).With("@now", now);
         // One row per child: PostgreSQL refuses a statement that would update the same row twice.
-        foreach (var c in children.DistinctBy(c => c.RepoId.ToLowerInvariant()))
+        var keys = new HashSet<string>(children.Count, StringComparer.Ordinal);
+        foreach (var c in children)
         {
-            await upsert.AddAsync([c.RepoId, c.RepoId.ToLowerInvariant(), RelationTo(c.Tags, baseRepoId), c.CreatedAt, c.Downloads30d, c.DownloadsAllTime, c.Likes], cancellationToken);
+            var key = c.RepoId.ToLowerInvariant();
+            if (keys.Add(key))
+            {
+                await upsert.AddAsync([c.RepoId, key, RelationTo(c.Tags, baseRepoId), c.CreatedAt, c.Downloads30d, c.DownloadsAllTime, c.Likes], cancellationToken);
+            }
         }
 
         await upsert.FlushAsync(cancellationToken);
@@ -168,13 +173,29 @@ public sealed class SnapshotWriter(IDbContextFactory<TrackerDbContext> contexts,
             return null;
         }
 
+        // Spans, not Split: this runs for each of millions of children and their tags.
         foreach (var tag in tags)
         {
-            var parts = tag.Split(':', 3);
-            if (parts.Length == 3 && parts[0] == "base_model" && string.Equals(parts[2], baseRepoId, StringComparison.OrdinalIgnoreCase)
-                && parts[1] is Relations.Finetune or Relations.Quantized or Relations.Adapter or Relations.Merge)
+            var rest = tag.AsSpan();
+            if (!rest.StartsWith("base_model:", StringComparison.Ordinal))
             {
-                return parts[1];
+                continue;
+            }
+
+            rest = rest["base_model:".Length..];
+            var colon = rest.IndexOf(':');
+            if (colon < 0 || !rest[(colon + 1)..].Equals(baseRepoId, StringComparison.OrdinalIgnoreCase))
+            {
+                continue;
+            }
+
+            var relation = rest[..colon];
+            for (var i = 0; i < Relations.All.Count; i++)
+            {
+                if (relation.SequenceEqual(Relations.All[i]))
+                {
+                    return Relations.All[i];
+                }
             }
         }
 

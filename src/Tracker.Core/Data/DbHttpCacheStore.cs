@@ -109,7 +109,7 @@ public sealed partial class DbHttpCacheStore : IHttpCacheStore, IAsyncDisposable
         {
             await using var db = await _contexts.CreateDbContextAsync();
             await using var transaction = await _gate.BeginAsync(db, CancellationToken.None);
-            await using (var upsert = Collecting.JsonRowsUpsert.On(db,
+            await using (var upsert = Collecting.RowsUpsert.On(db,
                 """INSERT INTO "HttpCache" ("Key", "Value", "UpdatedAt")""", "{0}, {1}, @at",
                 """ON CONFLICT ("Key") DO UPDATE SET "Value" = excluded."Value", "UpdatedAt" = excluded."UpdatedAt" """,
                 [Collecting.RowType.Text, Collecting.RowType.Bytes]).With("@at", _clock.GetUtcNow().UtcDateTime))

@@ -1,0 +1,146 @@
+using Microsoft.Data.Sqlite;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Tracker.Core.Collecting;
+using Tracker.Core.Data;
+using Tracker.Testing;
+using Tracker.Tests.Infrastructure;
+
+namespace Tracker.Tests.Collecting;
+
+/// <summary>The bulk upsert the collection writes its big tables with: what it writes reads back as EF Core would have written it.</summary>
+public sealed class RowsUpsertTests
+{
+    private static readonly DateTime Now = new(2026, 11, 28, 17, 5, 9, 123, DateTimeKind.Utc);
+
+    [Theory]
+    [MemberData(nameof(Providers.Both), MemberType = typeof(Providers))]
+    public async Task Rows_round_trip_and_a_conflict_updates_in_place(string provider)
+    {
+        await using var database = await TestDatabase.CreateAsync(provider);
+        using var host = await CoreHost.StartAsync(database, new Uri("http://127.0.0.1:9/"));
+        var contexts = host.Services.GetRequiredService<IDbContextFactory<TrackerDbContext>>();
+        var gate = host.Services.GetRequiredService<WriteGate>();
+        long baseId;
+        await using (var db = await contexts.CreateDbContextAsync())
+        {
+            var model = new TrackedModel { Source = "huggingface", RepoId = "Qwen/Q", RepoKey = "qwen/q", Author = "Qwen", FamilyId = "qwen", FirstSeenAt = Now, LastSeenAt = Now };
+            db.Models.Add(model);
+            await db.SaveChangesAsync();
+            baseId = model.Id;
+        }
+
+        // Third-party text with quotes, a NUL-free control character and non-ASCII; a null; the largest long.
+        var hostile = "u/\"quoted\" \u4e2d\u6587 'x'; DROP TABLE \"Derivatives\";--\t\U0001F600";
+        await WriteAsync(
+            [hostile, hostile.ToLowerInvariant(), "quantized", Now.AddDays(-3), long.MaxValue, null, 0L],
+            ["plain/model", "plain/model", null, null, null, 5L, 1L]);
+        // Same keys again: the row is updated, not duplicated; a null relation or creation keeps what was known.
+        await WriteAsync([hostile, hostile.ToLowerInvariant(), null, null, 7L, 8L, 9L]);
+
+        await using (var db = await contexts.CreateDbContextAsync())
+        {
+            var rows = await db.Derivatives.AsNoTracking().OrderBy(d => d.RepoKey).ToListAsync();
+            Assert.Equal(2, rows.Count);
+            var plain = rows[0];
+            Assert.Equal("plain/model", plain.RepoId);
+            Assert.Null(plain.Relation);
+            Assert.Null(plain.CreatedAt);
+            Assert.Null(plain.Downloads30d);
+            Assert.Equal((5L, 1L), (plain.DownloadsAllTime!.Value, plain.Likes!.Value));
+            var odd = rows[1];
+            Assert.Equal(hostile, odd.RepoId);
+            Assert.Equal("quantized", odd.Relation);
+            Assert.Equal(Now.AddDays(-3), odd.CreatedAt!.Value.ToUniversalTime());
+            Assert.Equal((7L, 8L, 9L), (odd.Downloads30d!.Value, odd.DownloadsAllTime!.Value, odd.Likes!.Value));
+            Assert.Equal(Now, odd.FirstSeenAt.ToUniversalTime());
+
+            // Dates written here compare with dates EF binds, on both providers (the lineage queries rely on it).
+            Assert.Equal(1, await db.Derivatives.CountAsync(d => d.CreatedAt >= Now.AddDays(-3) && d.CreatedAt < Now.AddDays(-2)));
+        }
+
+        async Task WriteAsync(params object?[][] rows)
+        {
+            await using var db = await contexts.CreateDbContextAsync();
+            await using var transaction = await gate.BeginAsync(db, CancellationToken.None);
+            await using (var upsert = RowsUpsert.On(db,
+                """INSERT INTO "Derivatives" ("BaseModelId", "RepoId", "RepoKey", "Relation", "CreatedAt", "Downloads30d", "DownloadsAllTime", "Likes", "FirstSeenAt", "LastSeenAt")""",
+                "@b, {0}, {1}, {2}, {3}, {4}, {5}, {6}, @now, @now",
+                """
+                ON CONFLICT ("BaseModelId", "RepoKey") DO UPDATE SET "Relation" = COALESCE(excluded."Relation", "Derivatives"."Relation"),
+                    "CreatedAt" = COALESCE(excluded."CreatedAt", "Derivatives"."CreatedAt"), "Downloads30d" = excluded."Downloads30d",
+                    "DownloadsAllTime" = excluded."DownloadsAllTime", "Likes" = excluded."Likes"
+                """,
+                [RowType.Text, RowType.Text, RowType.Text, RowType.Timestamp, RowType.BigInteger, RowType.BigInteger, RowType.BigInteger]))
+            {
+                upsert.With("@b", baseId).With("@now", Now);
+                foreach (var row in rows)
+                {
+                    await upsert.AddAsync(row, CancellationToken.None);
+                }
+
+                Assert.Equal(rows.Length, await upsert.FlushAsync(CancellationToken.None));
+            }
+
+            await transaction.CommitAsync(CancellationToken.None);
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Providers.Both), MemberType = typeof(Providers))]
+    public async Task Bytes_are_stored_as_given(string provider)
+    {
+        await using var database = await TestDatabase.CreateAsync(provider);
+        using var host = await CoreHost.StartAsync(database, new Uri("http://127.0.0.1:9/"));
+        var contexts = host.Services.GetRequiredService<IDbContextFactory<TrackerDbContext>>();
+        var value = Enumerable.Range(0, 300_000).Select(i => (byte)(i * 31)).ToArray(); // every byte value, past any small buffer
+        await using (var db = await contexts.CreateDbContextAsync())
+        {
+            await using var transaction = await host.Services.GetRequiredService<WriteGate>().BeginAsync(db, CancellationToken.None);
+            await using (var upsert = RowsUpsert.On(db, """INSERT INTO "HttpCache" ("Key", "Value", "UpdatedAt")""", "{0}, {1}, @at",
+                """ON CONFLICT ("Key") DO UPDATE SET "Value" = excluded."Value" """, [RowType.Text, RowType.Bytes]).With("@at", Now))
+            {
+                await upsert.AddAsync(["k", value], CancellationToken.None);
+                await upsert.FlushAsync(CancellationToken.None);
+            }
+
+            await transaction.CommitAsync(CancellationToken.None);
+        }
+
+        await using (var db = await contexts.CreateDbContextAsync())
+        {
+            var entry = await db.HttpCache.SingleAsync();
+            Assert.Equal(value, entry.Value);
+            // A shared value named after the row's columns takes its own slot, not a column's.
+            Assert.Equal(Now, entry.UpdatedAt.ToUniversalTime());
+        }
+    }
+
+    [Fact]
+    public async Task A_failing_row_on_SQLite_raises_the_database_error()
+    {
+        await using var database = TestDatabase.CreateSqlite();
+        using var host = await CoreHost.StartAsync(database, new Uri("http://127.0.0.1:9/"));
+        await using var db = await host.Services.GetRequiredService<IDbContextFactory<TrackerDbContext>>().CreateDbContextAsync();
+        await using var transaction = await host.Services.GetRequiredService<WriteGate>().BeginAsync(db, CancellationToken.None);
+        await using var upsert = RowsUpsert.On(db, """INSERT INTO "DerivativeCounts" ("ModelId", "Day", "CollectedAt", "Total")""", "{0}, @day, @at, {1}",
+            """ON CONFLICT ("ModelId", "Day") DO NOTHING""", [RowType.BigInteger, RowType.BigInteger])
+            .With("@day", new DateOnly(2026, 11, 28)).With("@at", Now);
+
+        // No such model: the foreign key fails on the row that names it.
+        var error = await Assert.ThrowsAsync<SqliteException>(async () => await upsert.AddAsync([424242L, 1L], CancellationToken.None));
+        Assert.Contains("FOREIGN KEY", error.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("base_model:quantized:Qwen/Qwen3-8B", "quantized")]
+    [InlineData("base_model:adapter:qwen/qwen3-8b", "adapter")]
+    [InlineData("base_model:Qwen/Qwen3-8B", null)]
+    [InlineData("base_model:quantized:Qwen/Qwen3-8B-Base", null)]
+    [InlineData("base_model:distilled:Qwen/Qwen3-8B", null)]
+    [InlineData("license:apache-2.0", null)]
+    public void The_relation_is_the_tag_that_names_this_base(string tag, string? relation)
+    {
+        Assert.Equal(relation, SnapshotWriter.RelationTo(["transformers", tag, "region:us"], "Qwen/Qwen3-8B"));
+    }
+}
