@@ -71,8 +71,18 @@ internal abstract class RowsUpsert : IAsyncDisposable
             : new JsonRowsUpsert(connection, transaction.GetDbTransaction(), insert, select, conflict, types);
     }
 
+    /// <summary>What the statement's <c>RETURNING</c> id and key give back, row by row, as rows are written.</summary>
+    protected Action<long, string>? Returned { get; private set; }
+
     /// <summary>A value the select list refers to by name (e.g. <c>@now</c>).</summary>
     public abstract RowsUpsert With(string name, object? value);
+
+    /// <summary>For a statement ending <c>RETURNING "Id", key</c>: calls <paramref name="returned"/> with each row's id and key.</summary>
+    public RowsUpsert Returning(Action<long, string> returned)
+    {
+        Returned = returned;
+        return this;
+    }
 
     /// <summary>Adds a row (it may be written at once, or with the next <see cref="MaxRows"/>).</summary>
     public abstract ValueTask AddAsync(object?[] row, CancellationToken cancellationToken);
@@ -131,7 +141,12 @@ internal sealed class SqliteRowsUpsert : RowsUpsert
             Bind(_columns[i], row[i], Types[i]);
         }
 
-        var rc = raw.sqlite3_step(_statement);
+        int rc;
+        while ((rc = raw.sqlite3_step(_statement)) == raw.SQLITE_ROW)
+        {
+            Returned?.Invoke(raw.sqlite3_column_int64(_statement, 0), raw.sqlite3_column_text(_statement, 1).utf8_to_string());
+        }
+
         raw.sqlite3_reset(_statement);
         if (rc != raw.SQLITE_DONE)
         {
@@ -270,7 +285,19 @@ internal sealed class JsonRowsUpsert : RowsUpsert
         _json.WriteEndArray();
         _json.Flush();
         _rows.Value = Encoding.UTF8.GetString(_buffer.WrittenSpan);
-        await _command.ExecuteNonQueryAsync(cancellationToken);
+        if (Returned is { } returned)
+        {
+            await using var reader = await _command.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                returned(reader.GetInt64(0), reader.GetString(1));
+            }
+        }
+        else
+        {
+            await _command.ExecuteNonQueryAsync(cancellationToken);
+        }
+
         var written = Count;
         Count = 0;
         _buffer.ResetWrittenCount();

@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage;
 using Tracker.Core.Data;
 using Tracker.Core.Sources;
 
@@ -16,11 +17,6 @@ namespace Tracker.Core.Collecting;
 /// </summary>
 public sealed class SnapshotWriter(IDbContextFactory<TrackerDbContext> contexts, WriteGate gate)
 {
-    // Rows per multi-row statement. SQLite binds each named parameter by a linear search of the statement's names, so a
-    // statement's binding cost grows with the square of its parameters: 500 rows (5,000-8,000 parameters) spent 90 ms
-    // per 1,000 derivatives, 50 rows spend about 20 ms (measured with tests/Tracker.Benchmarks). PostgreSQL is indifferent.
-    private const int ChunkSize = 50;
-
     /// <summary>Upserts a page of models and their snapshots for <paramref name="day"/> in one transaction.</summary>
     public async Task<int> WritePageAsync(
         string source, string org, IReadOnlyList<(HubModel Model, string FamilyId)> page, DateOnly day, DateTime collectedAt, CancellationToken cancellationToken)
@@ -32,18 +28,12 @@ public sealed class SnapshotWriter(IDbContextFactory<TrackerDbContext> contexts,
 
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
         await using var transaction = await gate.BeginAsync(db, cancellationToken);
-        var connection = db.Database.GetDbConnection();
-        var tx = transaction.DbTransaction;
 
         // The same repository twice in one page (hubs compare ids case-insensitively) is one model and one snapshot.
-        var unique = page.DistinctBy(p => p.Model.RepoId.ToLowerInvariant());
-        foreach (var chunk in unique.Chunk(ChunkSize))
-        {
-            var ids = await UpsertModelsAsync(connection, tx, source, org, chunk, collectedAt, day, cancellationToken);
-            var previous = await PreviousAllTimeAsync(connection, tx, ids.Values, day, cancellationToken);
-            await UpsertSnapshotsAsync(connection, tx, chunk, ids, previous, day, collectedAt, cancellationToken);
-        }
-
+        var unique = page.DistinctBy(p => p.Model.RepoId.ToLowerInvariant()).ToList();
+        var ids = await UpsertModelsAsync(db, source, org, unique, collectedAt, day, cancellationToken);
+        var previous = await PreviousAllTimeAsync(db, ids.Values, day, cancellationToken);
+        await UpsertSnapshotsAsync(db, unique, ids, previous, day, collectedAt, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         return page.Count;
     }
@@ -203,49 +193,19 @@ public sealed class SnapshotWriter(IDbContextFactory<TrackerDbContext> contexts,
     }
 
     private static async Task<Dictionary<string, long>> UpsertModelsAsync(
-        DbConnection connection, DbTransaction tx, string source, string org, (HubModel Model, string FamilyId)[] chunk,
-        DateTime now, DateOnly day, CancellationToken cancellationToken)
+        TrackerDbContext db, string source, string org, List<(HubModel Model, string FamilyId)> models, DateTime now, DateOnly day, CancellationToken cancellationToken)
     {
-        await using var command = connection.CreateCommand();
-        command.Transaction = tx;
-        var sql = new StringBuilder("""
+        var ids = new Dictionary<string, long>(models.Count, StringComparer.Ordinal);
+        // Metadata is taken as received, except a creation date once known: a later answer without it does not erase it.
+        // The latest counters are copied only when this day is the model's newest, so re-running an old day cannot regress them.
+        await using var upsert = RowsUpsert.On(db,
+            """
             INSERT INTO "Models" ("Source", "RepoId", "RepoKey", "Author", "FamilyId", "CreatedAt", "LastModified", "PipelineTag", "LibraryName",
                 "License", "ParameterCount", "Gated", "Tags", "ParameterDtypes", "FirstSeenAt", "LastSeenAt", "GoneSince",
                 "LatestDay", "Downloads30d", "DownloadsAllTime", "Likes")
-            VALUES
-            """);
-        Add(command, "@source", source);
-        Add(command, "@author", org);
-        Add(command, "@now", now);
-        Add(command, "@day", day);
-        for (var i = 0; i < chunk.Length; i++)
-        {
-            var (m, family) = chunk[i];
-            var p = i.ToString(CultureInfo.InvariantCulture);
-            sql.Append(i == 0 ? "\n(" : ",\n(")
-               .Append(CultureInfo.InvariantCulture, $"@source, @r{p}, @k{p}, @author, @f{p}, @c{p}, @lm{p}, @pt{p}, @lib{p}, @lic{p}, @pc{p}, @g{p}, @t{p}, @dt{p}, @now, @now, NULL, ")
-               .Append(CultureInfo.InvariantCulture, $"@day, @d{p}, @a{p}, @l{p})");
-            Add(command, "@r" + p, m.RepoId);
-            Add(command, "@k" + p, m.RepoId.ToLowerInvariant());
-            Add(command, "@f" + p, family);
-            Add(command, "@c" + p, m.CreatedAt);
-            Add(command, "@lm" + p, m.LastModified);
-            Add(command, "@pt" + p, m.PipelineTag);
-            Add(command, "@lib" + p, m.LibraryName);
-            Add(command, "@lic" + p, m.License);
-            Add(command, "@pc" + p, m.ParameterCount);
-            Add(command, "@g" + p, m.Gated);
-            Add(command, "@t" + p, m.Tags is null ? null : JsonSerializer.Serialize(m.Tags, CollectionJsonContext.Default.IReadOnlyListString));
-            Add(command, "@dt" + p, m.ParameterDtypes is null ? null : JsonSerializer.Serialize(m.ParameterDtypes, CollectionJsonContext.Default.IReadOnlyDictionaryStringInt64));
-            Add(command, "@d" + p, m.Downloads30d);
-            Add(command, "@a" + p, m.DownloadsAllTime);
-            Add(command, "@l" + p, m.Likes);
-        }
-
-        // Metadata is taken as received, except a creation date once known: a later answer without it does not erase it.
-        // The latest counters are copied only when this day is the model's newest, so re-running an old day cannot regress them.
-        sql.Append("""
-
+            """,
+            "@source, {0}, {1}, @author, {2}, {3}, {4}, {5}, {6}, {7}, {8}, {9}, {10}, {11}, @now, @now, NULL, @day, {12}, {13}, {14}",
+            """
             ON CONFLICT ("Source", "RepoKey") DO UPDATE SET
                 "RepoId" = excluded."RepoId", "Author" = excluded."Author", "FamilyId" = excluded."FamilyId",
                 "CreatedAt" = COALESCE(excluded."CreatedAt", "Models"."CreatedAt"), "LastModified" = excluded."LastModified",
@@ -257,84 +217,75 @@ public sealed class SnapshotWriter(IDbContextFactory<TrackerDbContext> contexts,
                 "DownloadsAllTime" = CASE WHEN "Models"."LatestDay" IS NULL OR "Models"."LatestDay" <= excluded."LatestDay" THEN excluded."DownloadsAllTime" ELSE "Models"."DownloadsAllTime" END,
                 "Likes" = CASE WHEN "Models"."LatestDay" IS NULL OR "Models"."LatestDay" <= excluded."LatestDay" THEN excluded."Likes" ELSE "Models"."Likes" END
             RETURNING "Id", "RepoKey"
-            """);
-        command.CommandText = sql.ToString();
-
-        var ids = new Dictionary<string, long>(StringComparer.Ordinal);
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        while (await reader.ReadAsync(cancellationToken))
+            """,
+            [RowType.Text, RowType.Text, RowType.Text, RowType.Timestamp, RowType.Timestamp, RowType.Text, RowType.Text, RowType.Text,
+             RowType.BigInteger, RowType.Text, RowType.Text, RowType.Text, RowType.BigInteger, RowType.BigInteger, RowType.BigInteger]);
+        upsert.With("@source", source).With("@author", org).With("@now", now).With("@day", day).Returning((id, key) => ids[key] = id);
+        foreach (var (m, family) in models)
         {
-            ids[reader.GetString(1)] = reader.GetInt64(0);
+            await upsert.AddAsync(
+                [m.RepoId, m.RepoId.ToLowerInvariant(), family, m.CreatedAt, m.LastModified, m.PipelineTag, m.LibraryName, m.License, m.ParameterCount, m.Gated,
+                 m.Tags is null ? null : JsonSerializer.Serialize(m.Tags, CollectionJsonContext.Default.IReadOnlyListString),
+                 m.ParameterDtypes is null ? null : JsonSerializer.Serialize(m.ParameterDtypes, CollectionJsonContext.Default.IReadOnlyDictionaryStringInt64),
+                 m.Downloads30d, m.DownloadsAllTime, m.Likes],
+                cancellationToken);
         }
 
+        await upsert.FlushAsync(cancellationToken);
         return ids;
     }
 
     private static async Task<Dictionary<long, long>> PreviousAllTimeAsync(
-        DbConnection connection, DbTransaction tx, IEnumerable<long> modelIds, DateOnly day, CancellationToken cancellationToken)
+        TrackerDbContext db, IEnumerable<long> modelIds, DateOnly day, CancellationToken cancellationToken)
     {
-        await using var command = connection.CreateCommand();
-        command.Transaction = tx;
-        var ids = string.Join(", ", modelIds.Select(id => id.ToString(CultureInfo.InvariantCulture)));
-        command.CommandText = $"""
-            SELECT s."ModelId", s."DownloadsAllTime" FROM "Snapshots" s
-            WHERE s."ModelId" IN ({ids}) AND s."DownloadsAllTime" IS NOT NULL
-              AND s."Day" = (SELECT MAX(p."Day") FROM "Snapshots" p WHERE p."ModelId" = s."ModelId" AND p."Day" < @day AND p."DownloadsAllTime" IS NOT NULL)
-            """;
-        Add(command, "@day", day);
         var previous = new Dictionary<long, long>();
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        while (await reader.ReadAsync(cancellationToken))
+        var connection = db.Database.GetDbConnection();
+        foreach (var chunk in modelIds.Chunk(500))
         {
-            previous[reader.GetInt64(0)] = reader.GetInt64(1);
+            await using var command = connection.CreateCommand();
+            command.Transaction = db.Database.CurrentTransaction?.GetDbTransaction();
+            // Ids are numbers from the database, inlined; the one parameter is the day.
+            var ids = string.Join(", ", chunk.Select(id => id.ToString(CultureInfo.InvariantCulture)));
+            command.CommandText = $"""
+                SELECT s."ModelId", s."DownloadsAllTime" FROM "Snapshots" s
+                WHERE s."ModelId" IN ({ids}) AND s."DownloadsAllTime" IS NOT NULL
+                  AND s."Day" = (SELECT MAX(p."Day") FROM "Snapshots" p WHERE p."ModelId" = s."ModelId" AND p."Day" < @day AND p."DownloadsAllTime" IS NOT NULL)
+                """;
+            Add(command, "@day", day);
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                previous[reader.GetInt64(0)] = reader.GetInt64(1);
+            }
         }
 
         return previous;
     }
 
     private static async Task UpsertSnapshotsAsync(
-        DbConnection connection, DbTransaction tx, (HubModel Model, string FamilyId)[] chunk, Dictionary<string, long> ids,
+        TrackerDbContext db, List<(HubModel Model, string FamilyId)> models, Dictionary<string, long> ids,
         Dictionary<long, long> previous, DateOnly day, DateTime collectedAt, CancellationToken cancellationToken)
     {
-        await using var command = connection.CreateCommand();
-        command.Transaction = tx;
-        var sql = new StringBuilder("""
-            INSERT INTO "Snapshots" ("ModelId", "Day", "CollectedAt", "Downloads30d", "DownloadsAllTime", "Likes", "AllTimeDecreased")
-            VALUES
-            """);
-        Add(command, "@day", day);
-        Add(command, "@at", collectedAt);
-        var rows = 0;
-        foreach (var (m, _) in chunk)
-        {
-            if (!ids.TryGetValue(m.RepoId.ToLowerInvariant(), out var id))
-            {
-                continue;
-            }
-
-            var p = id.ToString(CultureInfo.InvariantCulture);
-            var decreased = m.DownloadsAllTime is { } now && previous.TryGetValue(id, out var before) && now < before;
-            sql.Append(rows++ == 0 ? "\n(" : ",\n(").Append(CultureInfo.InvariantCulture, $"@m{p}, @day, @at, @d{p}, @a{p}, @l{p}, @x{p})");
-            Add(command, "@m" + p, id);
-            Add(command, "@d" + p, m.Downloads30d);
-            Add(command, "@a" + p, m.DownloadsAllTime);
-            Add(command, "@l" + p, m.Likes);
-            Add(command, "@x" + p, decreased);
-        }
-
-        if (rows == 0)
-        {
-            return;
-        }
-
-        sql.Append("""
-
+        await using var upsert = RowsUpsert.On(db,
+            """INSERT INTO "Snapshots" ("ModelId", "Day", "CollectedAt", "Downloads30d", "DownloadsAllTime", "Likes", "AllTimeDecreased")""",
+            "{0}, @day, @at, {1}, {2}, {3}, {4}",
+            """
             ON CONFLICT ("ModelId", "Day") DO UPDATE SET
                 "CollectedAt" = excluded."CollectedAt", "Downloads30d" = excluded."Downloads30d",
                 "DownloadsAllTime" = excluded."DownloadsAllTime", "Likes" = excluded."Likes", "AllTimeDecreased" = excluded."AllTimeDecreased"
-            """);
-        command.CommandText = sql.ToString();
-        await command.ExecuteNonQueryAsync(cancellationToken);
+            """,
+            [RowType.BigInteger, RowType.BigInteger, RowType.BigInteger, RowType.BigInteger, RowType.Boolean]);
+        upsert.With("@day", day).With("@at", collectedAt);
+        foreach (var (m, _) in models)
+        {
+            if (ids.TryGetValue(m.RepoId.ToLowerInvariant(), out var id))
+            {
+                var decreased = m.DownloadsAllTime is { } now && previous.TryGetValue(id, out var before) && now < before;
+                await upsert.AddAsync([id, m.Downloads30d, m.DownloadsAllTime, m.Likes, decreased], cancellationToken);
+            }
+        }
+
+        await upsert.FlushAsync(cancellationToken);
     }
 
     private static void Add(DbCommand command, string name, object? value)

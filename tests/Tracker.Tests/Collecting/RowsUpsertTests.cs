@@ -132,6 +132,20 @@ public sealed class RowsUpsertTests
         Assert.Contains("FOREIGN KEY", error.Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task A_new_SQLite_database_has_16_KB_pages_in_WAL_mode()
+    {
+        await using var database = TestDatabase.CreateSqlite();
+        using var host = await CoreHost.StartAsync(database, new Uri("http://127.0.0.1:9/"));
+        await using var db = await host.Services.GetRequiredService<IDbContextFactory<TrackerDbContext>>().CreateDbContextAsync();
+        await db.Database.OpenConnectionAsync();
+        await using var command = db.Database.GetDbConnection().CreateCommand();
+        command.CommandText = "PRAGMA page_size";
+        Assert.Equal(16384L, await command.ExecuteScalarAsync());
+        command.CommandText = "PRAGMA journal_mode";
+        Assert.Equal("wal", await command.ExecuteScalarAsync());
+    }
+
     [Theory]
     [InlineData("base_model:quantized:Qwen/Qwen3-8B", "quantized")]
     [InlineData("base_model:adapter:qwen/qwen3-8b", "adapter")]
