@@ -163,10 +163,10 @@ public sealed class SnapshotWriter(IDbContextFactory<TrackerDbContext> contexts,
             return null;
         }
 
-        // Spans, not Split: this runs for each of millions of children and their tags.
-        foreach (var tag in tags)
+        // Spans, not Split, and no enumerator: this runs for each of millions of children and their tags.
+        for (var t = 0; t < tags.Count; t++)
         {
-            var rest = tag.AsSpan();
+            var rest = tags[t].AsSpan();
             if (!rest.StartsWith("base_model:", StringComparison.Ordinal))
             {
                 continue;

@@ -27,7 +27,7 @@ public static class TrackerDataExtensions
                         "Tracker:Database:Provider is 'postgres' but ConnectionStrings:Tracker is empty; set it (environment: ConnectionStrings__Tracker).");
                 }
 
-                builder.Services.AddDbContextFactory<PostgresTrackerDbContext>(o => o.UseNpgsql(connectionString));
+                builder.Services.AddPooledDbContextFactory<PostgresTrackerDbContext>(o => o.UseNpgsql(connectionString));
                 builder.Services.AddScoped<TrackerDbContext>(sp => sp.GetRequiredService<PostgresTrackerDbContext>());
                 builder.Services.AddSingleton<IDbContextFactory<TrackerDbContext>>(sp =>
                     new UpcastFactory<PostgresTrackerDbContext>(sp.GetRequiredService<IDbContextFactory<PostgresTrackerDbContext>>()));
@@ -35,7 +35,7 @@ public static class TrackerDataExtensions
 
             case DatabaseProviders.Sqlite:
                 var sqlite = SqliteConnectionString(connectionString, builder.Environment.ContentRootPath);
-                builder.Services.AddDbContextFactory<SqliteTrackerDbContext>(o => o.UseSqlite(sqlite).AddInterceptors(SqlitePragmas.Instance));
+                builder.Services.AddPooledDbContextFactory<SqliteTrackerDbContext>(o => o.UseSqlite(sqlite).AddInterceptors(SqlitePragmas.Instance));
                 builder.Services.AddScoped<TrackerDbContext>(sp => sp.GetRequiredService<SqliteTrackerDbContext>());
                 builder.Services.AddSingleton<IDbContextFactory<TrackerDbContext>>(sp =>
                     new UpcastFactory<SqliteTrackerDbContext>(sp.GetRequiredService<IDbContextFactory<SqliteTrackerDbContext>>()));
