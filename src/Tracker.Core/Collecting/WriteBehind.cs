@@ -40,7 +40,7 @@ public sealed class WriteBehind : IAsyncDisposable
         _contexts = contexts;
         _gate = gate;
         _queue = Channel.CreateBounded<Func<TrackerDbContext, CancellationToken, Task>>(new BoundedChannelOptions(capacity) { SingleReader = true, SingleWriter = true });
-        _writer = Task.Run(() => DrainAsync(cancellationToken), cancellationToken);
+        _writer = WriterThread.Run(() => DrainAsync(cancellationToken), "Tracker write-behind");
     }
 
     public static WriteBehind Start(IDbContextFactory<TrackerDbContext> contexts, WriteGate gate, CancellationToken cancellationToken, int capacity = 16) =>

@@ -31,7 +31,7 @@ public sealed partial class DbHttpCacheStore : IHttpCacheStore, IAsyncDisposable
         _gate = gate;
         _clock = clock;
         _logger = logger;
-        _writer = Task.Run(WriteAsync);
+        _writer = Collecting.WriterThread.Run(WriteAsync, "Tracker HTTP cache writer");
     }
 
     public async Task<byte[]?> GetAsync(string key, CancellationToken ct)

@@ -1,0 +1,101 @@
+using System.Collections.Concurrent;
+using System.Runtime.InteropServices;
+
+namespace Tracker.Core.Collecting;
+
+/// <summary>
+/// Runs a writer loop on a thread of its own, at a lower scheduling priority than the fetching. A collection's
+/// critical path is its chain of requests, one after another; storing what they return is CPU work that can wait a
+/// moment (the writers sit behind bounded queues, so a writer that falls behind slows the fetching down rather than
+/// filling memory). At equal priority the writers took the cores while a response waited to be read. The dashboard and
+/// API, when they share the process, keep their priority over the writers too. Continuations of the loop's awaits come
+/// back to the same thread (a single-threaded synchronization context), so the whole loop keeps its priority.
+/// </summary>
+internal static partial class WriterThread
+{
+    /// <summary>Linux nice value for writer threads (0 is normal, 19 the lowest): they get a quarter of a core a busy fetcher gets.</summary>
+    private const int Nice = 5;
+
+    public static Task Run(Func<Task> loop, string name)
+    {
+        var result = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var thread = new Thread(() =>
+        {
+            LowerPriority();
+            var context = new SingleThreadContext();
+            SynchronizationContext.SetSynchronizationContext(context);
+            Task task;
+            try
+            {
+                task = loop();
+            }
+            catch (Exception e)
+            {
+                task = Task.FromException(e);
+            }
+
+            task.ContinueWith(_ => context.Complete(), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+            context.Run();
+            SynchronizationContext.SetSynchronizationContext(null);
+            if (task.IsFaulted)
+            {
+                result.SetException(task.Exception.InnerExceptions);
+            }
+            else if (task.IsCanceled)
+            {
+                result.SetCanceled();
+            }
+            else
+            {
+                result.SetResult();
+            }
+        })
+        {
+            IsBackground = true,
+            Name = name,
+        };
+        thread.Start();
+        return result.Task;
+    }
+
+    private static void LowerPriority()
+    {
+        // On Linux the nice value is per thread, and PRIO_PROCESS with who = 0 means the calling thread. Raising it needs
+        // no privilege. Elsewhere the writers keep normal priority.
+        if (OperatingSystem.IsLinux())
+        {
+            _ = SetPriority(0 /* PRIO_PROCESS */, 0, Nice);
+        }
+    }
+
+    [LibraryImport("libc", EntryPoint = "setpriority")]
+    private static partial int SetPriority(int which, int who, int priority);
+
+    private sealed class SingleThreadContext : SynchronizationContext
+    {
+        private readonly BlockingCollection<(SendOrPostCallback Callback, object? State)> _queue = [];
+
+        public override void Post(SendOrPostCallback d, object? state)
+        {
+            // A continuation posted after the loop ended (a stray timer, a late cancellation) runs on the pool instead.
+            if (!_queue.TryAdd((d, state)))
+            {
+                ThreadPool.QueueUserWorkItem(s => d(s), state);
+            }
+        }
+
+        public override void Send(SendOrPostCallback d, object? state) => throw new NotSupportedException("writer threads take posted work only");
+
+        public override SynchronizationContext CreateCopy() => this;
+
+        public void Complete() => _queue.CompleteAdding();
+
+        public void Run()
+        {
+            foreach (var (callback, state) in _queue.GetConsumingEnumerable())
+            {
+                callback(state);
+            }
+        }
+    }
+}
