@@ -208,11 +208,13 @@ public sealed partial class Collector(
                 .Select(m => new { m.Id, m.RepoId, m.LineageSyncedAt })
                 .ToListAsync(cancellationToken)).Select(m => (m.Id, m.RepoId, m.LineageSyncedAt))];
 
-            // What is already known of each base's tree, in one query rather than two per base.
+            // What is already known of each base's tree, in one query rather than two per base. Grouped by the model's id,
+            // not the child's copy of it: SQLite then reads the groups in order from the derivatives' index, where grouping
+            // by d.BaseModelId sorted two million rows in a temporary b-tree (37 MB at 10× the benchmark's ecosystem).
             lineage = (await (from d in db.Derivatives.AsNoTracking()
                               join m in db.Models.AsNoTracking() on d.BaseModelId equals m.Id
                               where m.FamilyId == familyId && m.Source == Platform.HuggingFace
-                              group d by d.BaseModelId into g
+                              group d by m.Id into g
                               select new { Id = g.Key, Known = g.Count(), Newest = g.Max(d => d.CreatedAt) }).ToListAsync(cancellationToken))
                 .ToDictionary(x => x.Id, x => (x.Known, x.Newest));
         }
@@ -270,7 +272,8 @@ public sealed partial class Collector(
             run.Requests += page.Requests;
             run.Bytes += page.Bytes;
             var now = clock.GetUtcNow().UtcDateTime;
-            await writes.EnqueueAsync((db, ct) => SnapshotWriter.WriteDerivativesAsync(db, baseId, baseRepoId, page.Models, now, ct), cancellationToken);
+            var rows = SnapshotWriter.DerivativeRows(page.Models, baseRepoId);
+            await writes.EnqueueAsync((db, ct) => SnapshotWriter.WriteDerivativesAsync(db, baseId, rows, now, ct), cancellationToken);
 
             // Newest first: once a page reaches a child already known, the rest is known too.
             if (synced is not null && newestKnown is { } newest && page.Models.Any(c => c.CreatedAt is { } created && created <= newest))

@@ -119,9 +119,31 @@ public sealed class SnapshotWriter(IDbContextFactory<TrackerDbContext> contexts,
         await db.Models.Where(m => modelIds.Contains(m.Id)).ExecuteUpdateAsync(s => s.SetProperty(m => m.LineageSyncedAt, at), cancellationToken);
     }
 
+    /// <summary>
+    /// What is stored of a page of a base model's children: one row per child (PostgreSQL refuses a statement that would
+    /// update the same row twice), with its relation read from its tags. Taken before the page is queued for writing, so
+    /// the queue holds these small rows rather than whole parsed models with their tags.
+    /// </summary>
+    public static IReadOnlyList<DerivativeRow> DerivativeRows(IReadOnlyList<HubModel> children, string baseRepoId)
+    {
+        ArgumentNullException.ThrowIfNull(children);
+        var rows = new List<DerivativeRow>(children.Count);
+        var keys = new HashSet<string>(children.Count, StringComparer.Ordinal);
+        foreach (var c in children)
+        {
+            var key = c.RepoId.ToLowerInvariant();
+            if (keys.Add(key))
+            {
+                rows.Add(new DerivativeRow(c.RepoId, key, RelationTo(c.Tags, baseRepoId), c.CreatedAt, c.Downloads30d, c.DownloadsAllTime, c.Likes));
+            }
+        }
+
+        return rows;
+    }
+
     /// <summary>Upserts a page of a base model's children (the model tree), in <paramref name="db"/>'s transaction.</summary>
     public static async Task<int> WriteDerivativesAsync(
-        TrackerDbContext db, long baseModelId, string baseRepoId, IReadOnlyList<HubModel> children, DateTime now, CancellationToken cancellationToken)
+        TrackerDbContext db, long baseModelId, IReadOnlyList<DerivativeRow> children, DateTime now, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(children);
         if (children.Count == 0)
@@ -140,15 +162,9 @@ public sealed class SnapshotWriter(IDbContextFactory<TrackerDbContext> contexts,
             """,
             [RowType.Text, RowType.Text, RowType.Text, RowType.Timestamp, RowType.BigInteger, RowType.BigInteger, RowType.BigInteger]);
         upsert.With("@b", baseModelId).With("@now", now);
-        // One row per child: PostgreSQL refuses a statement that would update the same row twice.
-        var keys = new HashSet<string>(children.Count, StringComparer.Ordinal);
         foreach (var c in children)
         {
-            var key = c.RepoId.ToLowerInvariant();
-            if (keys.Add(key))
-            {
-                await upsert.AddAsync([c.RepoId, key, RelationTo(c.Tags, baseRepoId), c.CreatedAt, c.Downloads30d, c.DownloadsAllTime, c.Likes], cancellationToken);
-            }
+            await upsert.AddAsync([c.RepoId, c.RepoKey, c.Relation, c.CreatedAt, c.Downloads30d, c.DownloadsAllTime, c.Likes], cancellationToken);
         }
 
         await upsert.FlushAsync(cancellationToken);
@@ -296,3 +312,6 @@ public sealed class SnapshotWriter(IDbContextFactory<TrackerDbContext> contexts,
         command.Parameters.Add(parameter);
     }
 }
+
+/// <summary>A child of a base model as stored: its id and lower-cased key, relation, creation and counters.</summary>
+public sealed record DerivativeRow(string RepoId, string RepoKey, string? Relation, DateTime? CreatedAt, long? Downloads30d, long? DownloadsAllTime, long? Likes);
