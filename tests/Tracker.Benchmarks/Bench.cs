@@ -163,6 +163,8 @@ public static class Bench
         GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
         GC.WaitForPendingFinalizers();
         ResetPeak();
+        // Idempotent; on PostgreSQL nothing else has loaded SQLite, and its peak then reads 0.
+        SQLitePCL.Batteries_V2.Init();
         SQLitePCL.raw.sqlite3_memory_highwater(1);
         var allocated = GC.GetTotalAllocatedBytes();
         var cpu = CpuSeconds();
