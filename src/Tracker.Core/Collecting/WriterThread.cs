@@ -13,8 +13,12 @@ namespace Tracker.Core.Collecting;
 /// </summary>
 internal static partial class WriterThread
 {
-    /// <summary>Linux nice value for writer threads (0 is normal, 19 the lowest): they get a quarter of a core a busy fetcher gets.</summary>
-    private const int Nice = 5;
+    /// <summary>
+    /// Linux nice value for writer threads (0 is normal, 19 the lowest): against a busy fetcher a writer gets about 40% of
+    /// a core. At 10× the benchmark's ecosystem, 2 left the fetchers waiting on full write queues for 1.8 s in all; 5 for
+    /// 4.8 s, 10 for 7.9 s; at 0 the writers took the cores from the fetching (tests/Tracker.Benchmarks/README.md).
+    /// </summary>
+    private const int Nice = 2;
 
     public static Task Run(Func<Task> loop, string name)
     {
