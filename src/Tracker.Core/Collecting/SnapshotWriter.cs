@@ -120,22 +120,17 @@ public sealed class SnapshotWriter(IDbContextFactory<TrackerDbContext> contexts,
     }
 
     /// <summary>
-    /// What is stored of a page of a base model's children: one row per child (PostgreSQL refuses a statement that would
-    /// update the same row twice), with its relation read from its tags. Taken before the page is queued for writing, so
-    /// the queue holds these small rows rather than whole parsed models with their tags.
+    /// What is stored of a page of a base model's children, with each one's relation read from its tags. Taken before the
+    /// page is queued for writing, so the queue holds these small rows rather than whole parsed models with their tags.
     /// </summary>
     public static IReadOnlyList<DerivativeRow> DerivativeRows(IReadOnlyList<HubModel> children, string baseRepoId)
     {
         ArgumentNullException.ThrowIfNull(children);
-        var rows = new List<DerivativeRow>(children.Count);
-        var keys = new HashSet<string>(children.Count, StringComparer.Ordinal);
-        foreach (var c in children)
+        var rows = new DerivativeRow[children.Count];
+        for (var i = 0; i < rows.Length; i++)
         {
-            var key = c.RepoId.ToLowerInvariant();
-            if (keys.Add(key))
-            {
-                rows.Add(new DerivativeRow(c.RepoId, key, RelationTo(c.Tags, baseRepoId), c.CreatedAt, c.Downloads30d, c.DownloadsAllTime, c.Likes));
-            }
+            var c = children[i];
+            rows[i] = new DerivativeRow(c.RepoId, RelationTo(c.Tags, baseRepoId), c.CreatedAt, c.Downloads30d, c.DownloadsAllTime, c.Likes);
         }
 
         return rows;
@@ -162,9 +157,16 @@ public sealed class SnapshotWriter(IDbContextFactory<TrackerDbContext> contexts,
             """,
             [RowType.Text, RowType.Text, RowType.Text, RowType.Timestamp, RowType.BigInteger, RowType.BigInteger, RowType.BigInteger]);
         upsert.With("@b", baseModelId).With("@now", now);
+        // One row per child (hubs compare ids case-insensitively): PostgreSQL refuses a statement that would update the
+        // same row twice. Keyed here, on the writer's thread, rather than on the fetching's.
+        var keys = new HashSet<string>(children.Count, StringComparer.Ordinal);
         foreach (var c in children)
         {
-            await upsert.AddAsync([c.RepoId, c.RepoKey, c.Relation, c.CreatedAt, c.Downloads30d, c.DownloadsAllTime, c.Likes], cancellationToken);
+            var key = c.RepoId.ToLowerInvariant();
+            if (keys.Add(key))
+            {
+                await upsert.AddAsync([c.RepoId, key, c.Relation, c.CreatedAt, c.Downloads30d, c.DownloadsAllTime, c.Likes], cancellationToken);
+            }
         }
 
         await upsert.FlushAsync(cancellationToken);
@@ -313,5 +315,5 @@ public sealed class SnapshotWriter(IDbContextFactory<TrackerDbContext> contexts,
     }
 }
 
-/// <summary>A child of a base model as stored: its id and lower-cased key, relation, creation and counters.</summary>
-public sealed record DerivativeRow(string RepoId, string RepoKey, string? Relation, DateTime? CreatedAt, long? Downloads30d, long? DownloadsAllTime, long? Likes);
+/// <summary>A child of a base model as stored: its id, relation, creation and counters.</summary>
+public sealed record DerivativeRow(string RepoId, string? Relation, DateTime? CreatedAt, long? Downloads30d, long? DownloadsAllTime, long? Likes);

@@ -13,12 +13,15 @@ public sealed class RowsUpsertTests
 {
     private static readonly DateTime Now = new(2026, 11, 28, 17, 5, 9, 123, DateTimeKind.Utc);
 
+    // Nothing is fetched here: the hosts only give the database, its write gate and its contexts.
+    private static readonly Uri NoHub = new("http://127.0.0.1:9/");
+
     [Theory]
     [MemberData(nameof(Providers.Both), MemberType = typeof(Providers))]
     public async Task Rows_round_trip_and_a_conflict_updates_in_place(string provider)
     {
         await using var database = await TestDatabase.CreateAsync(provider);
-        using var host = await CoreHost.StartAsync(database, new Uri("http://127.0.0.1:9/"));
+        using var host = await CoreHost.StartAsync(database, NoHub);
         var contexts = host.Services.GetRequiredService<IDbContextFactory<TrackerDbContext>>();
         var gate = host.Services.GetRequiredService<WriteGate>();
         long baseId;
@@ -91,7 +94,7 @@ public sealed class RowsUpsertTests
     public async Task Bytes_are_stored_as_given(string provider)
     {
         await using var database = await TestDatabase.CreateAsync(provider);
-        using var host = await CoreHost.StartAsync(database, new Uri("http://127.0.0.1:9/"));
+        using var host = await CoreHost.StartAsync(database, NoHub);
         var contexts = host.Services.GetRequiredService<IDbContextFactory<TrackerDbContext>>();
         var value = Enumerable.Range(0, 300_000).Select(i => (byte)(i * 31)).ToArray(); // every byte value, past any small buffer
         await using (var db = await contexts.CreateDbContextAsync())
@@ -120,7 +123,7 @@ public sealed class RowsUpsertTests
     public async Task A_failing_row_on_SQLite_raises_the_database_error()
     {
         await using var database = TestDatabase.CreateSqlite();
-        using var host = await CoreHost.StartAsync(database, new Uri("http://127.0.0.1:9/"));
+        using var host = await CoreHost.StartAsync(database, NoHub);
         await using var db = await host.Services.GetRequiredService<IDbContextFactory<TrackerDbContext>>().CreateDbContextAsync();
         await using var transaction = await host.Services.GetRequiredService<WriteGate>().BeginAsync(db, CancellationToken.None);
         await using var upsert = RowsUpsert.On(db, """INSERT INTO "DerivativeCounts" ("ModelId", "Day", "CollectedAt", "Total")""", "{0}, @day, @at, {1}",
@@ -136,7 +139,7 @@ public sealed class RowsUpsertTests
     public async Task A_new_SQLite_database_has_16_KB_pages_in_WAL_mode()
     {
         await using var database = TestDatabase.CreateSqlite();
-        using var host = await CoreHost.StartAsync(database, new Uri("http://127.0.0.1:9/"));
+        using var host = await CoreHost.StartAsync(database, NoHub);
         await using var db = await host.Services.GetRequiredService<IDbContextFactory<TrackerDbContext>>().CreateDbContextAsync();
         await db.Database.OpenConnectionAsync();
         await using var command = db.Database.GetDbConnection().CreateCommand();
