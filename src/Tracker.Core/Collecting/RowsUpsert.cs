@@ -88,17 +88,30 @@ internal abstract class RowsUpsert : IAsyncDisposable
 
     public abstract ValueTask DisposeAsync();
 
-    /// <summary>The text Microsoft.Data.Sqlite binds for a DateTime, so comparisons with EF-written rows hold.</summary>
-    protected const string SqliteTimestamp = @"yyyy\-MM\-dd HH\:mm\:ss.FFFFFFF";
-
-    protected const string IsoDate = @"yyyy\-MM\-dd";
-
-    protected static ArgumentException Unsupported(object value, RowType type) => new($"a {value.GetType().Name} cannot go in a {type} column");
+    /// <summary>A row's value must be null or of its column's type, on either database.</summary>
+    protected static void CheckColumn(object? value, RowType type)
+    {
+        var fits = (type, value) switch
+        {
+            (_, null) or (RowType.Text, string) or (RowType.Integer, int) or (RowType.BigInteger, long or int) or (RowType.Boolean, bool)
+                or (RowType.Timestamp, DateTime) or (RowType.Date, DateOnly) or (RowType.Bytes, byte[]) => true,
+            _ => false,
+        };
+        if (!fits)
+        {
+            throw new ArgumentException($"a {value!.GetType().Name} cannot go in a {type} column");
+        }
+    }
 }
 
 /// <summary>SQLite: a prepared statement stepped once per row through SQLitePCL, on the connection's own handle.</summary>
 internal sealed class SqliteRowsUpsert : RowsUpsert
 {
+    /// <summary>The text Microsoft.Data.Sqlite binds for a DateTime, so comparisons with EF-written rows hold.</summary>
+    private const string Timestamp = @"yyyy\-MM\-dd HH\:mm\:ss.FFFFFFF";
+
+    private const string IsoDate = @"yyyy\-MM\-dd";
+
     private readonly sqlite3 _db;
     private readonly sqlite3_stmt _statement;
     private readonly int[] _columns;
@@ -124,7 +137,7 @@ internal sealed class SqliteRowsUpsert : RowsUpsert
             throw new ArgumentException($"the statement has no parameter {name}", nameof(name));
         }
 
-        Bind(index, value, value switch { DateTime => RowType.Timestamp, DateOnly => RowType.Date, _ => RowType.Text });
+        Bind(index, value);
         return this;
     }
 
@@ -134,7 +147,8 @@ internal sealed class SqliteRowsUpsert : RowsUpsert
         cancellationToken.ThrowIfCancellationRequested();
         for (var i = 0; i < Types.Length; i++)
         {
-            Bind(_columns[i], row[i], Types[i]);
+            CheckColumn(row[i], Types[i]);
+            Bind(_columns[i], row[i]);
         }
 
         int rc;
@@ -168,7 +182,7 @@ internal sealed class SqliteRowsUpsert : RowsUpsert
         return ValueTask.CompletedTask;
     }
 
-    private void Bind(int index, object? value, RowType type)
+    private void Bind(int index, object? value)
     {
         var rc = value switch
         {
@@ -177,10 +191,10 @@ internal sealed class SqliteRowsUpsert : RowsUpsert
             long l => raw.sqlite3_bind_int64(_statement, index, l),
             int n => raw.sqlite3_bind_int64(_statement, index, n),
             bool b => raw.sqlite3_bind_int64(_statement, index, b ? 1 : 0),
-            DateTime t => raw.sqlite3_bind_text(_statement, index, Format(t, SqliteTimestamp)),
+            DateTime t => raw.sqlite3_bind_text(_statement, index, Format(t, Timestamp)),
             DateOnly d => raw.sqlite3_bind_text(_statement, index, Format(d, IsoDate)),
-            byte[] bytes when type == RowType.Bytes => raw.sqlite3_bind_blob(_statement, index, bytes),
-            _ => throw Unsupported(value, type),
+            byte[] bytes => raw.sqlite3_bind_blob(_statement, index, bytes),
+            _ => throw new ArgumentException($"a {value.GetType().Name} cannot be bound", nameof(value)),
         };
         Check(rc);
     }
@@ -251,13 +265,8 @@ internal sealed class ArrayRowsUpsert : RowsUpsert
         ArgumentNullException.ThrowIfNull(row);
         for (var i = 0; i < Types.Length; i++)
         {
-            _values[i].Add(row[i] switch
-            {
-                null => null,
-                DateTime t => Utc(t),
-                var v when Accepts(Types[i], v) => v,
-                var v => throw Unsupported(v, Types[i]),
-            });
+            CheckColumn(row[i], Types[i]);
+            _values[i].Add(row[i] is DateTime t ? Utc(t) : row[i]);
         }
 
         if (++Count == MaxRows)
@@ -305,13 +314,6 @@ internal sealed class ArrayRowsUpsert : RowsUpsert
         DateTimeKind.Utc => t,
         DateTimeKind.Local => t.ToUniversalTime(),
         _ => DateTime.SpecifyKind(t, DateTimeKind.Utc),
-    };
-
-    private static bool Accepts(RowType type, object value) => (type, value) switch
-    {
-        (RowType.Text, string) or (RowType.Integer, int) or (RowType.BigInteger, long or int) or (RowType.Boolean, bool)
-            or (RowType.Date, DateOnly) or (RowType.Bytes, byte[]) => true,
-        _ => false,
     };
 
     private static NpgsqlDbType DbType(RowType type) => type switch

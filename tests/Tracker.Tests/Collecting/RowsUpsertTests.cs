@@ -119,6 +119,22 @@ public sealed class RowsUpsertTests
         }
     }
 
+    [Theory]
+    [MemberData(nameof(Providers.Both), MemberType = typeof(Providers))]
+    public async Task A_value_of_the_wrong_type_is_refused_before_it_is_written(string provider)
+    {
+        await using var database = await TestDatabase.CreateAsync(provider);
+        using var host = await CoreHost.StartAsync(database, NoHub);
+        await using var db = await host.Services.GetRequiredService<IDbContextFactory<TrackerDbContext>>().CreateDbContextAsync();
+        await using var transaction = await host.Services.GetRequiredService<WriteGate>().BeginAsync(db, CancellationToken.None);
+        await using var upsert = RowsUpsert.On(db, """INSERT INTO "DerivativeCounts" ("ModelId", "Day", "CollectedAt", "Total")""", "{0}, @day, @at, {1}",
+            """ON CONFLICT ("ModelId", "Day") DO NOTHING""", [RowType.BigInteger, RowType.BigInteger])
+            .With("@day", new DateOnly(2026, 11, 28)).With("@at", Now);
+
+        var error = await Assert.ThrowsAsync<ArgumentException>(async () => await upsert.AddAsync([1L, "12"], CancellationToken.None));
+        Assert.Equal("a String cannot go in a BigInteger column", error.Message);
+    }
+
     [Fact]
     public async Task A_failing_row_on_SQLite_raises_the_database_error()
     {
