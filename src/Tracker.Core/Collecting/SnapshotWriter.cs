@@ -30,7 +30,8 @@ public sealed class SnapshotWriter(IDbContextFactory<TrackerDbContext> contexts,
         await using var transaction = await gate.BeginAsync(db, cancellationToken);
 
         // The same repository twice in one page (hubs compare ids case-insensitively) is one model and one snapshot.
-        var unique = page.DistinctBy(p => p.Model.RepoId.ToLowerInvariant()).ToList();
+        // Keyed once here; the models' upsert stores the key and the snapshots find their model's id by it.
+        var unique = page.Select(p => (p.Model, p.FamilyId, Key: p.Model.RepoId.ToLowerInvariant())).DistinctBy(p => p.Key).ToList();
         var ids = await UpsertModelsAsync(db, source, org, unique, collectedAt, day, cancellationToken);
         var previous = await PreviousAllTimeAsync(db, ids.Values, day, cancellationToken);
         await UpsertSnapshotsAsync(db, unique, ids, previous, day, collectedAt, cancellationToken);
@@ -211,7 +212,8 @@ public sealed class SnapshotWriter(IDbContextFactory<TrackerDbContext> contexts,
     }
 
     private static async Task<Dictionary<string, long>> UpsertModelsAsync(
-        TrackerDbContext db, string source, string org, List<(HubModel Model, string FamilyId)> models, DateTime now, DateOnly day, CancellationToken cancellationToken)
+        TrackerDbContext db, string source, string org, List<(HubModel Model, string FamilyId, string Key)> models, DateTime now, DateOnly day,
+        CancellationToken cancellationToken)
     {
         var ids = new Dictionary<string, long>(models.Count, StringComparer.Ordinal);
         // Metadata is taken as received, except a creation date once known: a later answer without it does not erase it.
@@ -239,10 +241,10 @@ public sealed class SnapshotWriter(IDbContextFactory<TrackerDbContext> contexts,
             [RowType.Text, RowType.Text, RowType.Text, RowType.Timestamp, RowType.Timestamp, RowType.Text, RowType.Text, RowType.Text,
              RowType.BigInteger, RowType.Text, RowType.Text, RowType.Text, RowType.BigInteger, RowType.BigInteger, RowType.BigInteger]);
         upsert.With("@source", source).With("@author", org).With("@now", now).With("@day", day).Returning((id, key) => ids[key] = id);
-        foreach (var (m, family) in models)
+        foreach (var (m, family, key) in models)
         {
             await upsert.AddAsync(
-                [m.RepoId, m.RepoId.ToLowerInvariant(), family, m.CreatedAt, m.LastModified, m.PipelineTag, m.LibraryName, m.License, m.ParameterCount, m.Gated,
+                [m.RepoId, key, family, m.CreatedAt, m.LastModified, m.PipelineTag, m.LibraryName, m.License, m.ParameterCount, m.Gated,
                  m.Tags is null ? null : JsonSerializer.Serialize(m.Tags, CollectionJsonContext.Default.IReadOnlyListString),
                  m.ParameterDtypes is null ? null : JsonSerializer.Serialize(m.ParameterDtypes, CollectionJsonContext.Default.IReadOnlyDictionaryStringInt64),
                  m.Downloads30d, m.DownloadsAllTime, m.Likes],
@@ -281,7 +283,7 @@ public sealed class SnapshotWriter(IDbContextFactory<TrackerDbContext> contexts,
     }
 
     private static async Task UpsertSnapshotsAsync(
-        TrackerDbContext db, List<(HubModel Model, string FamilyId)> models, Dictionary<string, long> ids,
+        TrackerDbContext db, List<(HubModel Model, string FamilyId, string Key)> models, Dictionary<string, long> ids,
         Dictionary<long, long> previous, DateOnly day, DateTime collectedAt, CancellationToken cancellationToken)
     {
         await using var upsert = RowsUpsert.On(db,
@@ -294,9 +296,9 @@ public sealed class SnapshotWriter(IDbContextFactory<TrackerDbContext> contexts,
             """,
             [RowType.BigInteger, RowType.BigInteger, RowType.BigInteger, RowType.BigInteger, RowType.Boolean]);
         upsert.With("@day", day).With("@at", collectedAt);
-        foreach (var (m, _) in models)
+        foreach (var (m, _, key) in models)
         {
-            if (ids.TryGetValue(m.RepoId.ToLowerInvariant(), out var id))
+            if (ids.TryGetValue(key, out var id))
             {
                 var decreased = m.DownloadsAllTime is { } now && previous.TryGetValue(id, out var before) && now < before;
                 await upsert.AddAsync([id, m.Downloads30d, m.DownloadsAllTime, m.Likes, decreased], cancellationToken);
