@@ -30,6 +30,8 @@ public static class FakeServer
             hf.Children[id] = children;
         }
 
+        hf.PrepareChildren();
+
         await using var ms = await FakeModelScopeHub.StartAsync(ecosystem.ModelScope);
         await using var gh = await FakeGitHub.StartAsync();
         gh.Add([.. ecosystem.GitHub.Select(r => r.Repo)]);
@@ -92,6 +94,7 @@ public static class FakeServer
                         added += count;
                     }
 
+                    hf.PrepareChildren();
                     Console.Out.WriteLine(Ok + JsonSerializer.Serialize(new Dictionary<string, int> { ["bases"] = grown, ["children"] = added }));
                     break;
                 case "quit":
