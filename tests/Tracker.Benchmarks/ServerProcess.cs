@@ -43,6 +43,16 @@ public sealed class ServerProcess : IAsyncDisposable
 
     public JsonElement Hello { get; }
 
+    /// <summary>CPU time the fakes' process has used so far: it shares the machine's cores with the measured process.</summary>
+    public double CpuSeconds
+    {
+        get
+        {
+            _process.Refresh();
+            return _process.TotalProcessorTime.TotalSeconds;
+        }
+    }
+
     public static async Task<ServerProcess> StartAsync(int scale, int seed)
     {
         var info = Self.StartInfo("serve", "--scale", scale.ToString(CultureInfo.InvariantCulture), "--seed", seed.ToString(CultureInfo.InvariantCulture));
