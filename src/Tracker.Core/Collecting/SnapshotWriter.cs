@@ -161,13 +161,22 @@ public sealed class SnapshotWriter(IDbContextFactory<TrackerDbContext> contexts,
         // One row per child (hubs compare ids case-insensitively): PostgreSQL refuses a statement that would update the
         // same row twice. Keyed here, on the writer's thread, rather than on the fetching's.
         var keys = new HashSet<string>(children.Count, StringComparer.Ordinal);
+        var keyed = new List<(string Key, DerivativeRow Child)>(children.Count);
         foreach (var c in children)
         {
             var key = c.RepoId.ToLowerInvariant();
             if (keys.Add(key))
             {
-                await upsert.AddAsync([c.RepoId, key, c.Relation, c.CreatedAt, c.Downloads30d, c.DownloadsAllTime, c.Likes], cancellationToken);
+                keyed.Add((key, c));
             }
+        }
+
+        // In the unique index's order: a page of children lands on the index's leaves in one sweep instead of at random,
+        // so SQLite's page cache holds each leaf once per page rather than reading it again for every child.
+        keyed.Sort((a, b) => string.CompareOrdinal(a.Key, b.Key));
+        foreach (var (key, c) in keyed)
+        {
+            await upsert.AddAsync([c.RepoId, key, c.Relation, c.CreatedAt, c.Downloads30d, c.DownloadsAllTime, c.Likes], cancellationToken);
         }
 
         await upsert.FlushAsync(cancellationToken);
