@@ -13,15 +13,18 @@ public sealed class GitHubWriter(IDbContextFactory<TrackerDbContext> contexts)
     /// <summary>Records the repositories an org listing (or a single-repository rule) names; returns their row ids.</summary>
     public async Task UpsertListedAsync(IEnumerable<(string FullName, string FamilyId, bool Archived, DateTime? CreatedAt)> repos, DateTime now, CancellationToken cancellationToken)
     {
+        var listed = repos.Select(r => (Key: r.FullName.ToLowerInvariant(), Repo: r)).ToList();
+        var keys = listed.Select(r => r.Key).Distinct(StringComparer.Ordinal).ToList();
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
-        foreach (var (fullName, familyId, archived, createdAt) in repos)
+        // One query for the whole listing, not one per repository (an org lists hundreds).
+        var rows = await db.Repos.Where(r => keys.Contains(r.RepoKey)).ToDictionaryAsync(r => r.RepoKey, StringComparer.Ordinal, cancellationToken);
+        foreach (var (key, (fullName, familyId, archived, createdAt)) in listed)
         {
-            var key = fullName.ToLowerInvariant();
-            var row = await db.Repos.FirstOrDefaultAsync(r => r.RepoKey == key, cancellationToken);
-            if (row is null)
+            if (!rows.TryGetValue(key, out var row))
             {
                 row = new GitHubRepo { FullName = fullName, RepoKey = key, FamilyId = familyId, Owner = fullName.Split('/')[0], FirstSeenAt = now };
                 db.Repos.Add(row);
+                rows[key] = row;
             }
 
             row.FamilyId = familyId;

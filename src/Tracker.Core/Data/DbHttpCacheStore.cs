@@ -43,8 +43,15 @@ public sealed partial class DbHttpCacheStore : IHttpCacheStore, IAsyncDisposable
         }
 
         await using var db = await _contexts.CreateDbContextAsync(ct);
-        return await db.HttpCache.AsNoTracking().Where(e => e.Key == hash).Select(e => e.Value).FirstOrDefaultAsync(ct);
+        return await _lookup(db, hash, ct);
     }
+
+    // Compiled once per store (a host has one database provider; a compiled query keeps the first model it ran on):
+    // every GitHub request looks up its entry, and EF Core's per-call query-cache lookup cost more than the database's
+    // own work for this one-row read.
+    private readonly Func<TrackerDbContext, string, CancellationToken, Task<byte[]?>> _lookup =
+        EF.CompileAsyncQuery((TrackerDbContext db, string hash, CancellationToken ct) =>
+            db.HttpCache.AsNoTracking().Where(e => e.Key == hash).Select(e => (byte[]?)e.Value).FirstOrDefault());
 
     public async Task SetAsync(string key, byte[] value, CancellationToken ct)
     {
