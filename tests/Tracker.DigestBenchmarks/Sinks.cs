@@ -103,10 +103,7 @@ internal sealed class CountingWebhookSink : IAsyncDisposable
 
     public static async Task<CountingWebhookSink> StartAsync()
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.WebHost.UseSetting(WebHostDefaults.ServerUrlsKey, "http://127.0.0.1:0");
-        var app = builder.Build();
+        var app = Tracker.Testing.FakeHost.CreateBuilder().Build();
         var sink = new CountingWebhookSink(app);
         app.Run(async context =>
         {

@@ -102,10 +102,7 @@ public sealed class FakeGitHub : IAsyncDisposable
     {
         prefix = "/" + prefix.Trim('/') + "/";
         prefix = prefix == "//" ? "/" : prefix;
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.WebHost.UseUrls($"http://127.0.0.1:{port.ToString(CultureInfo.InvariantCulture)}");
-        var app = builder.Build();
+        var app = FakeHost.CreateBuilder(port).Build();
         var fake = new FakeGitHub(app, prefix);
         app.Run(fake.HandleAsync);
         await app.StartAsync();

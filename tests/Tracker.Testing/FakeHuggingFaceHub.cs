@@ -79,10 +79,7 @@ public sealed class FakeHuggingFaceHub : IAsyncDisposable
 
     public static async Task<FakeHuggingFaceHub> StartAsync(IEnumerable<FakeModel>? models = null, int port = 0)
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.WebHost.UseUrls($"http://127.0.0.1:{port.ToString(CultureInfo.InvariantCulture)}");
-        var app = builder.Build();
+        var app = FakeHost.CreateBuilder(port).Build();
         var hub = new FakeHuggingFaceHub(app);
         hub.SetModels(models ?? []);
         app.Run(hub.HandleAsync);

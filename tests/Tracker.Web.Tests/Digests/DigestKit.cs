@@ -86,10 +86,7 @@ public sealed class WebhookReceiver : IAsyncDisposable
 
     public static async Task<WebhookReceiver> StartAsync()
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.WebHost.UseSetting(Microsoft.AspNetCore.Hosting.WebHostDefaults.ServerUrlsKey, "http://127.0.0.1:0");
-        var app = builder.Build();
+        var app = Tracker.Testing.FakeHost.CreateBuilder().Build();
         WebhookReceiver? self = null;
         app.Run(async context =>
         {
