@@ -4,7 +4,7 @@ using Tracker.Web.Api;
 using Tracker.Web.Digests;
 using Tracker.Web.Hosting;
 
-var builder = WebApplication.CreateBuilder(RankingImportCommand.HostArguments(CollectCommand.HostArguments(args)));
+var builder = WebApplication.CreateBuilder(SettingsFiles.HostArguments(RankingImportCommand.HostArguments(CollectCommand.HostArguments(args))));
 
 builder.AddTrackerCore();
 builder.AddTrackerJobs();
