@@ -71,6 +71,35 @@ public sealed class TestDatabase : IAsyncDisposable
         return new TestDatabase(DatabaseProviders.Postgres, cs, folder, admin, name);
     }
 
+    /// <summary>
+    /// Empties the database as if it were new (SQLite: the file is deleted; PostgreSQL: the database is dropped and created
+    /// again, same name). Pooled connections are cleared; the schema must be migrated again before use.
+    /// </summary>
+    public async Task ResetAsync()
+    {
+        if (_adminConnectionString is not null)
+        {
+            NpgsqlConnection.ClearAllPools();
+            await using var connection = new NpgsqlConnection(_adminConnectionString);
+            await connection.OpenAsync();
+            await using (var drop = new NpgsqlCommand($"DROP DATABASE IF EXISTS {_databaseName} WITH (FORCE)", connection))
+            {
+                await drop.ExecuteNonQueryAsync();
+            }
+
+            await using var create = new NpgsqlCommand($"CREATE DATABASE {_databaseName}", connection);
+            await create.ExecuteNonQueryAsync();
+            return;
+        }
+
+        SqliteConnection.ClearAllPools();
+        var file = new SqliteConnectionStringBuilder(ConnectionString).DataSource;
+        foreach (var path in new[] { file, file + "-wal", file + "-shm", file + "-journal" })
+        {
+            File.Delete(path);
+        }
+    }
+
     public async ValueTask DisposeAsync()
     {
         if (_adminConnectionString is not null)

@@ -1,0 +1,110 @@
+using System.Globalization;
+
+namespace Tracker.Benchmarks;
+
+/// <summary>
+/// CPU time per thread name over a phase (Linux: /proc/self/task), sampled every 100 ms so threads that end before the
+/// phase does (a pass's writer) are counted up to their last sample: where the collection's CPU goes, steadier than
+/// its wall time on a shared machine.
+/// </summary>
+public sealed class ThreadCpu : IAsyncDisposable
+{
+    private const double TicksPerSecond = 100; // USER_HZ, 100 on Linux
+    private readonly Dictionary<int, (string Name, long Ticks)> _start;
+    private readonly Dictionary<int, (string Name, long Ticks)> _last = [];
+    private readonly CancellationTokenSource _stop = new();
+    private readonly Task _sampler;
+
+    private ThreadCpu()
+    {
+        _start = Read();
+        _sampler = SampleAsync();
+    }
+
+    public static ThreadCpu Start() => new();
+
+    /// <summary>Seconds of CPU per thread name since <see cref="Start"/>, largest first.</summary>
+    public async Task<List<(string Name, double Seconds)>> StopAsync()
+    {
+        await _stop.CancelAsync();
+        await _sampler;
+        Merge(Read());
+        return [.. _last
+            .Select(kv => (kv.Value.Name, Ticks: kv.Value.Ticks - (_start.TryGetValue(kv.Key, out var s) && s.Name == kv.Value.Name ? s.Ticks : 0)))
+            .GroupBy(t => t.Name)
+            .Select(g => (g.Key, g.Sum(t => t.Ticks) / TicksPerSecond))
+            .Where(t => t.Item2 > 0)
+            .OrderByDescending(t => t.Item2)];
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!_stop.IsCancellationRequested)
+        {
+            await _stop.CancelAsync();
+        }
+
+        await _sampler;
+        _stop.Dispose();
+    }
+
+    private async Task SampleAsync()
+    {
+        using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(100));
+        try
+        {
+            while (await timer.WaitForNextTickAsync(_stop.Token))
+            {
+                Merge(Read());
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // Stopped.
+        }
+    }
+
+    private void Merge(Dictionary<int, (string Name, long Ticks)> sample)
+    {
+        lock (_last)
+        {
+            foreach (var (tid, value) in sample)
+            {
+                _last[tid] = value;
+            }
+        }
+    }
+
+    private static Dictionary<int, (string Name, long Ticks)> Read()
+    {
+        var threads = new Dictionary<int, (string, long)>();
+        try
+        {
+            foreach (var dir in Directory.EnumerateDirectories("/proc/self/task"))
+            {
+                try
+                {
+                    var stat = File.ReadAllText(Path.Combine(dir, "stat"));
+                    var open = stat.IndexOf('(', StringComparison.Ordinal);
+                    var close = stat.LastIndexOf(')');
+                    // Thread pool threads are numbered; one name per kind of thread.
+                    var name = new string([.. stat[(open + 1)..close].Where(c => !char.IsDigit(c))]).Trim();
+                    var fields = stat[(close + 2)..].Split(' ');
+                    // After the name: state is field 3, utime field 14, stime field 15 (man 5 proc).
+                    var ticks = long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture);
+                    threads[int.Parse(Path.GetFileName(dir), CultureInfo.InvariantCulture)] = (name, ticks);
+                }
+                catch (IOException)
+                {
+                    // The thread ended while being read.
+                }
+            }
+        }
+        catch (DirectoryNotFoundException)
+        {
+            // Not Linux.
+        }
+
+        return threads;
+    }
+}
