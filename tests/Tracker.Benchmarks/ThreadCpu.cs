@@ -10,8 +10,8 @@ namespace Tracker.Benchmarks;
 public sealed class ThreadCpu : IAsyncDisposable
 {
     private const double TicksPerSecond = 100; // USER_HZ, 100 on Linux
-    private readonly Dictionary<int, (string Name, long Ticks)> _start;
-    private readonly Dictionary<int, (string Name, long Ticks)> _last = [];
+    private readonly Dictionary<int, (string Name, long Ticks, long WaitNs)> _start;
+    private readonly Dictionary<int, (string Name, long Ticks, long WaitNs)> _last = [];
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _sampler;
 
@@ -23,16 +23,21 @@ public sealed class ThreadCpu : IAsyncDisposable
 
     public static ThreadCpu Start() => new();
 
-    /// <summary>Seconds of CPU per thread name since <see cref="Start"/>, largest first.</summary>
-    public async Task<List<(string Name, double Seconds)>> StopAsync()
+    /// <summary>
+    /// Seconds of CPU per thread name since <see cref="Start"/>, largest first, and seconds those threads were ready to
+    /// run but waited for a core (the scheduler's run-queue wait).
+    /// </summary>
+    public async Task<List<(string Name, double Seconds, double WaitedSeconds)>> StopAsync()
     {
         await _stop.CancelAsync();
         await _sampler;
         Merge(Read());
         return [.. _last
-            .Select(kv => (kv.Value.Name, Ticks: kv.Value.Ticks - (_start.TryGetValue(kv.Key, out var s) && s.Name == kv.Value.Name ? s.Ticks : 0)))
+            .Select(kv => _start.TryGetValue(kv.Key, out var s) && s.Name == kv.Value.Name
+                ? (kv.Value.Name, Ticks: kv.Value.Ticks - s.Ticks, WaitNs: kv.Value.WaitNs - s.WaitNs)
+                : (kv.Value.Name, kv.Value.Ticks, kv.Value.WaitNs))
             .GroupBy(t => t.Name)
-            .Select(g => (g.Key, g.Sum(t => t.Ticks) / TicksPerSecond))
+            .Select(g => (g.Key, g.Sum(t => t.Ticks) / TicksPerSecond, g.Sum(t => t.WaitNs) / 1e9))
             .Where(t => t.Item2 > 0)
             .OrderByDescending(t => t.Item2)];
     }
@@ -64,7 +69,7 @@ public sealed class ThreadCpu : IAsyncDisposable
         }
     }
 
-    private void Merge(Dictionary<int, (string Name, long Ticks)> sample)
+    private void Merge(Dictionary<int, (string Name, long Ticks, long WaitNs)> sample)
     {
         lock (_last)
         {
@@ -75,9 +80,9 @@ public sealed class ThreadCpu : IAsyncDisposable
         }
     }
 
-    private static Dictionary<int, (string Name, long Ticks)> Read()
+    private static Dictionary<int, (string Name, long Ticks, long WaitNs)> Read()
     {
-        var threads = new Dictionary<int, (string, long)>();
+        var threads = new Dictionary<int, (string, long, long)>();
         try
         {
             foreach (var dir in Directory.EnumerateDirectories("/proc/self/task"))
@@ -92,7 +97,10 @@ public sealed class ThreadCpu : IAsyncDisposable
                     var fields = stat[(close + 2)..].Split(' ');
                     // After the name: state is field 3, utime field 14, stime field 15 (man 5 proc).
                     var ticks = long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture);
-                    threads[int.Parse(Path.GetFileName(dir), CultureInfo.InvariantCulture)] = (name, ticks);
+                    // schedstat: nanoseconds on a core, nanoseconds waiting in the run queue, time slices.
+                    var schedstat = Path.Combine(dir, "schedstat");
+                    var waited = File.Exists(schedstat) ? long.Parse(File.ReadAllText(schedstat).Split(' ')[1], CultureInfo.InvariantCulture) : 0;
+                    threads[int.Parse(Path.GetFileName(dir), CultureInfo.InvariantCulture)] = (name, ticks, waited);
                 }
                 catch (IOException)
                 {
