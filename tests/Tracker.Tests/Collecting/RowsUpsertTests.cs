@@ -165,6 +165,33 @@ public sealed class RowsUpsertTests
         Assert.Equal("wal", await command.ExecuteScalarAsync());
     }
 
+    [Fact]
+    public async Task A_pooled_SQLite_connection_keeps_its_pragmas_when_it_is_opened_again()
+    {
+        await using var database = TestDatabase.CreateSqlite();
+        var pooled = new SqliteConnectionStringBuilder(database.ConnectionString) { Pooling = true }.ToString();
+        using var host = await CoreHost.StartAsync(database, NoHub, settings: new Dictionary<string, string?> { ["ConnectionStrings:Tracker"] = pooled });
+        var contexts = host.Services.GetRequiredService<IDbContextFactory<TrackerDbContext>>();
+        object? first = null;
+        for (var open = 0; open < 3; open++)
+        {
+            await using var db = await contexts.CreateDbContextAsync();
+            await db.Database.OpenConnectionAsync();
+            var connection = (SqliteConnection)db.Database.GetDbConnection();
+            // The pragmas run once per native connection: the pool hands the same one back here.
+            first ??= connection.Handle;
+            Assert.Same(first, connection.Handle);
+            await using var command = connection.CreateCommand();
+            command.CommandText = "PRAGMA synchronous";
+            Assert.Equal(1L, await command.ExecuteScalarAsync()); // NORMAL
+            command.CommandText = "PRAGMA temp_store";
+            Assert.Equal(2L, await command.ExecuteScalarAsync()); // MEMORY
+            command.CommandText = "PRAGMA busy_timeout";
+            Assert.Equal(30000L, await command.ExecuteScalarAsync());
+            await db.Database.CloseConnectionAsync();
+        }
+    }
+
     [Theory]
     [InlineData("base_model:quantized:Qwen/Qwen3-8B", "quantized")]
     [InlineData("base_model:adapter:qwen/qwen3-8b", "adapter")]
