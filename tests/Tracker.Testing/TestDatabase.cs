@@ -59,12 +59,7 @@ public sealed class TestDatabase : IAsyncDisposable
         }
 
         var name = "tracker_test_" + Guid.NewGuid().ToString("N")[..12];
-        await using (var connection = new NpgsqlConnection(admin))
-        {
-            await connection.OpenAsync();
-            await using var command = new NpgsqlCommand($"CREATE DATABASE {name}", connection);
-            await command.ExecuteNonQueryAsync();
-        }
+        await AdminAsync(admin, $"CREATE DATABASE {name}");
 
         var cs = new NpgsqlConnectionStringBuilder(admin) { Database = name }.ToString();
         var folder = Directory.CreateTempSubdirectory("tracker-test-").FullName;
@@ -80,15 +75,7 @@ public sealed class TestDatabase : IAsyncDisposable
         if (_adminConnectionString is not null)
         {
             NpgsqlConnection.ClearAllPools();
-            await using var connection = new NpgsqlConnection(_adminConnectionString);
-            await connection.OpenAsync();
-            await using (var drop = new NpgsqlCommand($"DROP DATABASE IF EXISTS {_databaseName} WITH (FORCE)", connection))
-            {
-                await drop.ExecuteNonQueryAsync();
-            }
-
-            await using var create = new NpgsqlCommand($"CREATE DATABASE {_databaseName}", connection);
-            await create.ExecuteNonQueryAsync();
+            await AdminAsync(_adminConnectionString, DropStatement, $"CREATE DATABASE {_databaseName}");
             return;
         }
 
@@ -105,10 +92,7 @@ public sealed class TestDatabase : IAsyncDisposable
         if (_adminConnectionString is not null)
         {
             NpgsqlConnection.ClearAllPools();
-            await using var connection = new NpgsqlConnection(_adminConnectionString);
-            await connection.OpenAsync();
-            await using var command = new NpgsqlCommand($"DROP DATABASE IF EXISTS {_databaseName} WITH (FORCE)", connection);
-            await command.ExecuteNonQueryAsync();
+            await AdminAsync(_adminConnectionString, DropStatement);
         }
 
         if (_folder is not null)
@@ -122,6 +106,20 @@ public sealed class TestDatabase : IAsyncDisposable
             {
                 // A host under test may still hold a file for a moment; the temp folder is cleaned by the OS.
             }
+        }
+    }
+
+    private string DropStatement => $"DROP DATABASE IF EXISTS {_databaseName} WITH (FORCE)";
+
+    /// <summary>Runs statements on the PostgreSQL server's admin connection (databases are created and dropped there).</summary>
+    private static async Task AdminAsync(string admin, params string[] statements)
+    {
+        await using var connection = new NpgsqlConnection(admin);
+        await connection.OpenAsync();
+        foreach (var statement in statements)
+        {
+            await using var command = new NpgsqlCommand(statement, connection);
+            await command.ExecuteNonQueryAsync();
         }
     }
 }
