@@ -226,10 +226,11 @@ public static class Bench
         Console.WriteLine($"  {name}: {watch.Elapsed.TotalSeconds:F1} s, CPU {CpuSeconds() - cpu:F1} s (the fakes' process {server.CpuSeconds - fakesCpu:F1} s), peak working set {peak:F0} MB, {requests.Values.Sum()} requests");
         // Where the peak went: the managed heap's share and SQLite's own allocations (its page caches, statements).
         var gc = GC.GetGCMemoryInfo(GCKind.Any);
+        var (readAfter, writtenAfter) = IoBytes();
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"    managed heap committed {gc.TotalCommittedBytes / 1048576.0:F0} MB after the last collection; SQLite peak {SQLitePCL.raw.sqlite3_memory_highwater(0) / 1048576.0:F0} MB; "
             + $"JIT {System.Runtime.JitInfo.GetCompiledMethodCount() - jitted} methods, {(System.Runtime.JitInfo.GetCompilationTime() - jitTime).TotalSeconds:F1} s; "
-            + $"file and socket I/O {(IoBytes().Read - read) / 1048576.0:F0} MB read, {(IoBytes().Written - written) / 1048576.0:F0} MB written"));
+            + $"file I/O {(readAfter - read) / 1048576.0:F0} MB read, {(writtenAfter - written) / 1048576.0:F0} MB written"));
         Console.WriteLine("    CPU by thread: " + string.Join(", ", perThread.Where(t => t.Seconds >= 0.05).Select(t => string.Create(CultureInfo.InvariantCulture, $"{t.Name} {t.Seconds:F1} s (waited for a core {t.WaitedSeconds:F1} s)"))));
         return new Phase(name, watch.Elapsed.TotalSeconds, peak, (GC.GetTotalAllocatedBytes() - allocated) / 1048576.0, requests, null);
     }
@@ -253,7 +254,10 @@ public static class Bench
         return self.TotalProcessorTime.TotalSeconds;
     }
 
-    /// <summary>Bytes this process has read and written through system calls (files and sockets), from /proc/self/io.</summary>
+    /// <summary>
+    /// Bytes this process has read and written through read/write system calls, from /proc/self/io: the database's files
+    /// (the sockets' send and receive calls are not counted there).
+    /// </summary>
     private static (long Read, long Written) IoBytes()
     {
         try
