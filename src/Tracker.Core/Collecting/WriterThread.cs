@@ -14,9 +14,10 @@ namespace Tracker.Core.Collecting;
 internal static partial class WriterThread
 {
     /// <summary>
-    /// Linux nice value for writer threads (0 is normal, 19 the lowest): against a busy fetcher a writer gets about 40% of
-    /// a core. At 10× the benchmark's ecosystem, 2 left the fetchers waiting on full write queues for 1.8 s in all; 5 for
-    /// 4.8 s, 10 for 7.9 s; at 0 the writers took the cores from the fetching (tests/Tracker.Benchmarks/README.md).
+    /// Linux nice value for writer threads (0 is normal, 19 the lowest). Chosen at 2 from benchmark runs that later turned
+    /// out to be distorted by the fakes' own CPU; with the corrected benchmark, 0 and 2 measured alike at 10× the
+    /// ecosystem (1.84 and 1.69 × against 1.80 and 1.83 ×: the writer waited about 7 s for a core either way), so 2 stays
+    /// for the dashboard and API sharing the process (tests/Tracker.Benchmarks/README.md).
     /// </summary>
     private const int Nice = 2;
 
