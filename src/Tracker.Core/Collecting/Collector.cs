@@ -204,32 +204,21 @@ public sealed partial class Collector(
     /// </summary>
     private async Task CollectDerivativesAsync(string familyId, DateOnly day, CollectionRun run, CancellationToken cancellationToken)
     {
-        List<(long Id, string RepoId, DateTime? Synced)> bases;
-        Dictionary<long, (int Known, DateTime? Newest)> lineage;
+        List<(long Id, string RepoId, DateTime? Synced, DateTime? Newest, int? Known)> bases;
         await using (var db = await contexts.CreateDbContextAsync(cancellationToken))
         {
             var counted = db.DerivativeCounts.Where(d => d.Day == day).Select(d => d.ModelId);
             bases = [.. (await db.Models.AsNoTracking()
                 .Where(m => m.Source == Platform.HuggingFace && m.FamilyId == familyId && m.GoneSince == null && !counted.Contains(m.Id))
                 .OrderBy(m => m.Id)
-                .Select(m => new { m.Id, m.RepoId, m.LineageSyncedAt })
-                .ToListAsync(cancellationToken)).Select(m => (m.Id, m.RepoId, m.LineageSyncedAt))];
-
-            // What is already known of each base's tree, in one query rather than two per base. Grouped by the model's id,
-            // not the child's copy of it: SQLite then reads the groups in order from the derivatives' index, where grouping
-            // by d.BaseModelId sorted two million rows in a temporary b-tree (37 MB at 10× the benchmark's ecosystem).
-            lineage = (await (from d in db.Derivatives.AsNoTracking()
-                              join m in db.Models.AsNoTracking() on d.BaseModelId equals m.Id
-                              where m.FamilyId == familyId && m.Source == Platform.HuggingFace
-                              group d by m.Id into g
-                              select new { Id = g.Key, Known = g.Count(), Newest = g.Max(d => d.CreatedAt) }).ToListAsync(cancellationToken))
-                .ToDictionary(x => x.Id, x => (x.Known, x.Newest));
+                .Select(m => new { m.Id, m.RepoId, m.LineageSyncedAt, m.LineageNewestAt, m.LineageKnown })
+                .ToListAsync(cancellationToken)).Select(m => (m.Id, m.RepoId, m.LineageSyncedAt, m.LineageNewestAt, m.LineageKnown))];
         }
 
         await using var writes = WriteBehind.Start(contexts, gate, cancellationToken, QueuedDerivativePages);
         var counts = new List<(long, ChildrenCount)>();
-        var synced = new List<long>();
-        foreach (var (id, repoId, lastSynced) in bases)
+        var synced = new List<(long, DateTime?)>();
+        foreach (var (id, repoId, lastSynced, newest, known) in bases)
         {
             var count = await huggingFace.GetChildrenCountAsync(repoId, cancellationToken);
             run.Requests += count!.Requests;
@@ -240,12 +229,11 @@ public sealed partial class Collector(
 
             counts.Add((id, count));
             run.Items++;
-            var (known, newest) = lineage.GetValueOrDefault(id);
             // Nothing new since the last complete pass: the hub's count matches what is stored, so no page is owed.
             if (count.Total is > 0 && !(lastSynced is not null && known >= count.Total))
             {
-                await ListLineageAsync(id, repoId, lastSynced, newest, writes, run, cancellationToken);
-                synced.Add(id);
+                var listedNewest = await ListLineageAsync(id, repoId, lastSynced, newest, writes, run, cancellationToken);
+                synced.Add((id, Later(newest, listedNewest)));
             }
 
             if (counts.Count == 100)
@@ -271,15 +259,22 @@ public sealed partial class Collector(
         }
     }
 
-    private async Task ListLineageAsync(
+    /// <summary>Lists a base's children, newest first, down to the newest already known; returns the newest listed.</summary>
+    private async Task<DateTime?> ListLineageAsync(
         long baseId, string baseRepoId, DateTime? synced, DateTime? newestKnown, WriteBehind writes, CollectionRun run, CancellationToken cancellationToken)
     {
+        DateTime? listedNewest = null;
         await foreach (var page in huggingFace.ListChildrenAsync(baseRepoId, huggingFaceOptions.Value.PageSize, cancellationToken))
         {
             run.Requests += page.Requests;
             run.Bytes += page.Bytes;
             var now = clock.GetUtcNow().UtcDateTime;
             var rows = SnapshotWriter.DerivativeRows(page.Models, baseRepoId);
+            foreach (var child in page.Models)
+            {
+                listedNewest = Later(listedNewest, child.CreatedAt);
+            }
+
             await writes.EnqueueAsync((db, ct) => SnapshotWriter.WriteDerivativesAsync(db, baseId, rows, now, ct), cancellationToken);
 
             // Newest first: once a page reaches a child already known, the rest is known too.
@@ -289,7 +284,10 @@ public sealed partial class Collector(
             }
         }
 
+        return listedNewest;
     }
+
+    private static DateTime? Later(DateTime? a, DateTime? b) => a is null || b > a ? b : a;
 
     private static async Task MarkAbandonedAsync(TrackerDbContext db, DateTime now, CancellationToken cancellationToken)
     {

@@ -107,17 +107,38 @@ public sealed class SnapshotWriter(IDbContextFactory<TrackerDbContext> contexts,
         await upsert.FlushAsync(cancellationToken);
     }
 
-    /// <summary>Records that these base models' children were listed completely up to <paramref name="at"/>.</summary>
-    public static async Task MarkLineageSyncedAsync(TrackerDbContext db, IReadOnlyCollection<long> modelIds, DateTime at, CancellationToken cancellationToken)
+    /// <summary>
+    /// Records that these base models' children were listed completely up to <paramref name="at"/>, with the newest creation
+    /// date listed and how many children are now stored (counted on the children's unique index, not their rows).
+    /// </summary>
+    public static async Task MarkLineageSyncedAsync(
+        TrackerDbContext db, IReadOnlyCollection<(long ModelId, DateTime? Newest)> models, DateTime at, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(db);
-        ArgumentNullException.ThrowIfNull(modelIds);
-        if (modelIds.Count == 0)
+        ArgumentNullException.ThrowIfNull(models);
+        if (models.Count == 0)
         {
             return;
         }
 
-        await db.Models.Where(m => modelIds.Contains(m.Id)).ExecuteUpdateAsync(s => s.SetProperty(m => m.LineageSyncedAt, at), cancellationToken);
+        // One command prepared for the batch, its values changed per model: each base has its own newest date, and
+        // EF Core's ExecuteUpdate would build and run a query per model.
+        await using var command = db.Database.GetDbConnection().CreateCommand();
+        command.Transaction = db.Database.CurrentTransaction?.GetDbTransaction();
+        command.CommandText = """
+            UPDATE "Models" SET "LineageSyncedAt" = @at, "LineageNewestAt" = @newest,
+                "LineageKnown" = (SELECT COUNT(*) FROM "Derivatives" WHERE "BaseModelId" = @id)
+            WHERE "Id" = @id
+            """;
+        var id = Add(command, "@id", 0L);
+        var newest = Add(command, "@newest", null);
+        Add(command, "@at", Utc(at));
+        foreach (var (modelId, newestAt) in models)
+        {
+            id.Value = modelId;
+            newest.Value = newestAt is { } t ? Utc(t) : DBNull.Value;
+            await command.ExecuteNonQueryAsync(cancellationToken);
+        }
     }
 
     /// <summary>
@@ -317,13 +338,17 @@ public sealed class SnapshotWriter(IDbContextFactory<TrackerDbContext> contexts,
         await upsert.FlushAsync(cancellationToken);
     }
 
-    private static void Add(DbCommand command, string name, object? value)
+    private static DbParameter Add(DbCommand command, string name, object? value)
     {
         var parameter = command.CreateParameter();
         parameter.ParameterName = name;
         parameter.Value = value ?? DBNull.Value;
         command.Parameters.Add(parameter);
+        return parameter;
     }
+
+    // PostgreSQL's timestamptz takes UTC only; an unspecified time is taken as UTC, as everywhere in Tracker.
+    private static DateTime Utc(DateTime t) => t.Kind == DateTimeKind.Unspecified ? DateTime.SpecifyKind(t, DateTimeKind.Utc) : t.ToUniversalTime();
 }
 
 /// <summary>A child of a base model as stored: its id, relation, creation and counters.</summary>

@@ -46,6 +46,15 @@ public sealed class TrackedModel
 
     /// <summary>When the model's derivatives were last listed completely (null: the first full pass is still owed).</summary>
     public DateTime? LineageSyncedAt { get; set; }
+
+    /// <summary>
+    /// The newest creation date among the children listed by then: where the next listing, newest first, stops. Kept here
+    /// rather than read from the children, so that storing them needs no index on their creation dates.
+    /// </summary>
+    public DateTime? LineageNewestAt { get; set; }
+
+    /// <summary>How many of the model's children were stored when its lineage was last listed completely.</summary>
+    public int? LineageKnown { get; set; }
 }
 
 /// <summary>One model's counters on one UTC day, raw as received. Upserted on (ModelId, Day).</summary>

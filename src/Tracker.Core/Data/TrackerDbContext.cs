@@ -79,8 +79,9 @@ public class TrackerDbContext(DbContextOptions options) : DbContext(options)
 
         modelBuilder.Entity<Derivative>(e =>
         {
+            // The only index: a page of children costs one index insert each. Queries by creation date read whole
+            // families anyway, and where the next listing stops is kept on the base model (LineageNewestAt).
             e.HasIndex(d => new { d.BaseModelId, d.RepoKey }).IsUnique();
-            e.HasIndex(d => new { d.BaseModelId, d.CreatedAt });
             e.Property(d => d.RepoId).HasMaxLength(256);
             e.Property(d => d.RepoKey).HasMaxLength(256);
             e.Property(d => d.Relation).HasMaxLength(16);

@@ -379,6 +379,22 @@ public sealed class CollectionTests
         await using var db = rig.Db();
         Assert.Equal(tree.Values.Sum(c => c.Count), await db.Derivatives.CountAsync());
         Assert.Equal(basesWithChildren, tree.Count);
+
+        // Where the next listing stops, and what it is compared with, are kept on each base.
+        var state = await db.Models.AsNoTracking().Where(m => m.Source == "huggingface" && m.LineageSyncedAt != null)
+            .ToDictionaryAsync(m => m.RepoId, m => (m.LineageKnown, m.LineageNewestAt));
+        Assert.Equal(tree.Count, state.Count);
+        foreach (var (repoId, kids) in tree)
+        {
+            Assert.Equal(kids.Count, state[repoId].LineageKnown);
+            Assert.Equal(kids.Max(c => c.CreatedAt), state[repoId].LineageNewestAt!.Value.ToUniversalTime());
+        }
+
+        // A third day with nothing new lists nothing.
+        rig.Hub.ClearRequests();
+        rig.Clock.SetDay(new DateOnly(2026, 11, 22));
+        await rig.Collector.RunAsync("test", CancellationToken.None);
+        Assert.DoesNotContain(rig.Hub.Requests, r => r.Contains("filter=base_model", StringComparison.Ordinal));
     }
 
     [Theory]

@@ -373,8 +373,6 @@ namespace Tracker.Core.Data.Migrations.Postgres
 
                     b.HasKey("Id");
 
-                    b.HasIndex("BaseModelId", "CreatedAt");
-
                     b.HasIndex("BaseModelId", "RepoKey")
                         .IsUnique();
 
@@ -670,6 +668,12 @@ namespace Tracker.Core.Data.Migrations.Postgres
 
                     b.Property<long?>("Likes")
                         .HasColumnType("bigint");
+
+                    b.Property<int?>("LineageKnown")
+                        .HasColumnType("integer");
+
+                    b.Property<DateTime?>("LineageNewestAt")
+                        .HasColumnType("timestamp with time zone");
 
                     b.Property<DateTime?>("LineageSyncedAt")
                         .HasColumnType("timestamp with time zone");

@@ -360,8 +360,6 @@ namespace Tracker.Core.Data.Migrations.Sqlite
 
                     b.HasKey("Id");
 
-                    b.HasIndex("BaseModelId", "CreatedAt");
-
                     b.HasIndex("BaseModelId", "RepoKey")
                         .IsUnique();
 
@@ -651,6 +649,12 @@ namespace Tracker.Core.Data.Migrations.Sqlite
 
                     b.Property<long?>("Likes")
                         .HasColumnType("INTEGER");
+
+                    b.Property<int?>("LineageKnown")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<DateTime?>("LineageNewestAt")
+                        .HasColumnType("TEXT");
 
                     b.Property<DateTime?>("LineageSyncedAt")
                         .HasColumnType("TEXT");
