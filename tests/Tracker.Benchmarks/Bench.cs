@@ -102,6 +102,7 @@ public static class Bench
         });
         collection = collection with { Seen = await server.LogAsync() };
         var rows = await CountRowsAsync(collectionHost.Services);
+        await PrintSizesAsync(collectionHost.Services);
         Console.WriteLine("    time per source and kind (sum of runs): " + string.Join(", ", first!.Runs
             .GroupBy(r => $"{r.Source} {r.Kind}")
             .Select(g => $"{g.Key} {g.Sum(r => ((r.FinishedAt ?? r.StartedAt) - r.StartedAt).TotalSeconds):F1} s")));
@@ -144,7 +145,7 @@ public static class Bench
     /// A host as <see cref="CoreHost"/> builds it (the app's wiring) over <paramref name="database"/>, with the given
     /// service overrides applied last.
     /// </summary>
-    private static async Task<IHost> StartHostAsync(
+    internal static async Task<IHost> StartHostAsync(
         TestDatabase database, Uri hf, Uri ms, Uri gh, TimeProvider clock, Dictionary<string, string?> settings, Action<IServiceCollection>? configure = null)
     {
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true, ContentRootPath = database.Folder });
@@ -170,7 +171,7 @@ public static class Bench
     /// on PostgreSQL that backlog — mostly EF Core's model-building code from the migration — fell into the measured
     /// collection (5,000 methods, 4 s of JIT CPU).
     /// </summary>
-    private static async Task SettleAsync()
+    internal static async Task SettleAsync()
     {
         var watch = Stopwatch.StartNew();
         var last = System.Runtime.JitInfo.GetCompiledMethodCount();
@@ -188,7 +189,7 @@ public static class Bench
         Console.WriteLine($"  settled (no method jitted for a second) after {watch.Elapsed.TotalSeconds:F1} s");
     }
 
-    private static Dictionary<string, string?> Settings(TestDatabase database) => new()
+    internal static Dictionary<string, string?> Settings(TestDatabase database) => new()
     {
         // Pooled connections, as the app's own connection string has them (TestDatabase turns pooling off for its cleanup).
         ["ConnectionStrings:Tracker"] = database.Provider == DatabaseProviders.Sqlite
@@ -258,7 +259,7 @@ public static class Bench
     /// Bytes this process has read and written through read/write system calls, from /proc/self/io: the database's files
     /// (the sockets' send and receive calls are not counted there).
     /// </summary>
-    private static (long Read, long Written) IoBytes()
+    internal static (long Read, long Written) IoBytes()
     {
         try
         {
@@ -306,6 +307,22 @@ public static class Bench
             ["RepoSnapshots"] = await db.RepoSnapshots.LongCountAsync(),
             ["Releases"] = await db.Releases.LongCountAsync(),
         };
+    }
+
+    /// <summary>SQLite: the database's size, and the share of it that is the ETag cache's stored responses.</summary>
+    private static async Task PrintSizesAsync(IServiceProvider services)
+    {
+        await using var db = await services.GetRequiredService<IDbContextFactory<TrackerDbContext>>().CreateDbContextAsync();
+        if (!db.Database.IsSqlite())
+        {
+            return;
+        }
+
+        var pages = await db.Database.SqlQueryRaw<long>("SELECT page_count * page_size AS Value FROM pragma_page_count(), pragma_page_size()").SingleAsync();
+        var cached = await db.HttpCache.SumAsync(e => (long?)e.Value.Length) ?? 0;
+        var entries = await db.HttpCache.CountAsync();
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"    database {pages / 1048576.0:F0} MB, of which ETag-cached responses {cached / 1048576.0:F0} MB ({entries} entries)"));
     }
 
     private static void Check(Report r, CollectionResult first, CollectionResult second, CollectionResult next, List<string> failures)

@@ -4,11 +4,17 @@ using Tracker.Benchmarks;
 // The collection benchmark (issue 3, "Benchmark"); see README.md beside this file.
 //   dotnet run -c Release --project tests/Tracker.Benchmarks -- [--scale 1] [--scales 1,10] [--provider sqlite|postgres] [--connection "<pg admin>"] [--json out.json]
 //   … -- serve --scale N        (the fakes alone, driven over stdin; the benchmark starts this itself)
+//   … -- store --scale N        (the derivative writer alone: the ecosystem's children stored, no fakes)
 var options = BenchOptions.Parse(args);
 if (options is null)
 {
-    Console.Error.WriteLine("usage: Tracker.Benchmarks [serve] [--scale N] [--scales A,B] [--seed N] [--provider sqlite|postgres] [--connection \"<pg admin conn string>\"] [--json FILE]");
+    Console.Error.WriteLine("usage: Tracker.Benchmarks [serve|store] [--scale N] [--scales A,B] [--seed N] [--provider sqlite|postgres] [--connection \"<pg admin conn string>\"] [--json FILE]");
     return 2;
+}
+
+if (options.Store)
+{
+    return await StoreBench.RunAsync(options);
 }
 
 if (options.Serve)
@@ -34,11 +40,11 @@ return report.Failures.Count == 0 ? 0 : 1;
 
 namespace Tracker.Benchmarks
 {
-    public sealed record BenchOptions(bool Serve, int Scale, IReadOnlyList<int>? Scales, int Seed, string Provider, string? Connection, string? Json)
+    public sealed record BenchOptions(bool Serve, bool Store, int Scale, IReadOnlyList<int>? Scales, int Seed, string Provider, string? Connection, string? Json)
     {
         public static BenchOptions? Parse(string[] args)
         {
-            var o = new BenchOptions(false, 1, null, 7, "sqlite", null, null);
+            var o = new BenchOptions(false, false, 1, null, 7, "sqlite", null, null);
             for (var i = 0; i < args.Length; i++)
             {
                 string Next() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value");
@@ -47,6 +53,7 @@ namespace Tracker.Benchmarks
                     o = args[i] switch
                     {
                         "serve" => o with { Serve = true },
+                        "store" => o with { Store = true },
                         "--scale" => o with { Scale = int.Parse(Next(), CultureInfo.InvariantCulture) },
                         "--scales" => o with { Scales = [.. Next().Split(',').Select(s => int.Parse(s, CultureInfo.InvariantCulture))] },
                         "--seed" => o with { Seed = int.Parse(Next(), CultureInfo.InvariantCulture) },
