@@ -197,7 +197,8 @@ public sealed class SnapshotWriter(IDbContextFactory<TrackerDbContext> contexts,
         keyed.Sort((a, b) => string.CompareOrdinal(a.Key, b.Key));
         foreach (var (key, c) in keyed)
         {
-            await upsert.AddAsync([c.RepoId, key, c.Relation, c.CreatedAt, c.Downloads30d, c.DownloadsAllTime, c.Likes], cancellationToken);
+            await upsert.Set(0, c.RepoId).Set(1, key).Set(2, c.Relation).Set(3, c.CreatedAt).Set(4, c.Downloads30d).Set(5, c.DownloadsAllTime).Set(6, c.Likes)
+                .AddRowAsync(cancellationToken);
         }
 
         await upsert.FlushAsync(cancellationToken);

@@ -151,6 +151,80 @@ public sealed class RowsUpsertTests
         Assert.Contains("FOREIGN KEY", error.Message, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [MemberData(nameof(Providers.Both), MemberType = typeof(Providers))]
+    public async Task Typed_rows_are_written_whole_or_refused(string provider)
+    {
+        await using var database = await TestDatabase.CreateAsync(provider);
+        using var host = await CoreHost.StartAsync(database, NoHub);
+        var contexts = host.Services.GetRequiredService<IDbContextFactory<TrackerDbContext>>();
+        await using (var db = await contexts.CreateDbContextAsync())
+        {
+            var model = new TrackedModel { Source = "huggingface", RepoId = "Qwen/Q", RepoKey = "qwen/q", Author = "Qwen", FamilyId = "qwen", FirstSeenAt = Now, LastSeenAt = Now };
+            db.Models.Add(model);
+            await db.SaveChangesAsync();
+            await using var transaction = await host.Services.GetRequiredService<WriteGate>().BeginAsync(db, CancellationToken.None);
+            await using (var upsert = RowsUpsert.On(db,
+                """INSERT INTO "Derivatives" ("BaseModelId", "RepoId", "RepoKey", "Relation", "CreatedAt", "Downloads30d", "DownloadsAllTime", "Likes", "FirstSeenAt", "LastSeenAt")""",
+                "@b, {0}, {1}, {2}, {3}, {4}, {5}, {6}, @now, @now", """ON CONFLICT ("BaseModelId", "RepoKey") DO NOTHING""",
+                [RowType.Text, RowType.Text, RowType.Text, RowType.Timestamp, RowType.BigInteger, RowType.BigInteger, RowType.BigInteger]))
+            {
+                upsert.With("@b", model.Id).With("@now", Now);
+                Assert.Throws<ArgumentException>(() => upsert.Set(3, "2026-11-28")); // a timestamp column
+                Assert.Throws<ArgumentException>(() => upsert.Set(7, 1L)); // no such column
+                upsert.Set(0, "u/A").Set(1, "u/a").Set(2, (string?)null);
+                Assert.Throws<InvalidOperationException>(() => upsert.Set(0, "u/B")); // set twice
+                await Assert.ThrowsAsync<InvalidOperationException>(async () => await upsert.AddRowAsync(CancellationToken.None)); // 3 of 7 set
+                upsert.Set(0, "u/A").Set(1, "u/a").Set(2, (string?)null).Set(3, Now.AddTicks(-1234500)).Set(4, (long?)null).Set(5, long.MaxValue).Set(6, 0L);
+                await upsert.AddRowAsync(CancellationToken.None);
+                Assert.Equal(1, await upsert.FlushAsync(CancellationToken.None));
+            }
+
+            await transaction.CommitAsync(CancellationToken.None);
+        }
+
+        await using (var db = await contexts.CreateDbContextAsync())
+        {
+            var row = await db.Derivatives.AsNoTracking().SingleAsync();
+            Assert.Equal(("u/A", "u/a"), (row.RepoId, row.RepoKey));
+            Assert.Null(row.Relation);
+            Assert.Null(row.Downloads30d);
+            Assert.Equal(Now.AddTicks(-1234500), row.CreatedAt!.Value.ToUniversalTime());
+            Assert.Equal((long.MaxValue, 0L), (row.DownloadsAllTime!.Value, row.Likes!.Value));
+            // Compared as the database compares it: the text written by hand matches the value EF Core binds.
+            Assert.Equal(1, await db.Derivatives.CountAsync(d => d.CreatedAt == Now.AddTicks(-1234500)));
+        }
+    }
+
+    [Fact]
+    public async Task Timestamps_are_written_as_Microsoft_Data_Sqlite_writes_them()
+    {
+        var random = new Random(5);
+        var values = new List<DateTime>
+        {
+            DateTime.MinValue, DateTime.MaxValue, new(2026, 11, 28, 0, 0, 0, DateTimeKind.Utc), new(1, 2, 3, 4, 5, 6, 7, DateTimeKind.Utc),
+            new DateTime(2026, 1, 1, 23, 59, 59, DateTimeKind.Utc).AddTicks(1), new DateTime(2026, 1, 1, 23, 59, 59, DateTimeKind.Utc).AddTicks(1_000_000),
+        };
+        values.AddRange(Enumerable.Range(0, 2000).Select(_ => new DateTime(random.NextInt64(DateTime.MinValue.Ticks, DateTime.MaxValue.Ticks), DateTimeKind.Utc)));
+        values.AddRange(Enumerable.Range(0, 200).Select(_ => new DateTime(random.NextInt64(0, 3_000_000) * TimeSpan.TicksPerSecond * 100, DateTimeKind.Utc)));
+
+        // The reference is the provider itself: each value bound by Microsoft.Data.Sqlite and read back as the text it stored.
+        await using var connection = new SqliteConnection("Data Source=:memory:");
+        await connection.OpenAsync();
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT @t";
+        var parameter = command.CreateParameter();
+        parameter.ParameterName = "@t";
+        command.Parameters.Add(parameter);
+        var buffer = new byte[64];
+        foreach (var value in values)
+        {
+            parameter.Value = value;
+            var expected = (string)(await command.ExecuteScalarAsync())!;
+            Assert.Equal(expected, System.Text.Encoding.UTF8.GetString(buffer, 0, SqliteRowsUpsert.FormatTimestamp(value, buffer)));
+        }
+    }
+
     [Fact]
     public async Task A_new_SQLite_database_has_16_KB_pages_in_WAL_mode()
     {
