@@ -11,8 +11,8 @@ namespace Tracker.Core.Collecting;
 /// stops the loop at its next hand-over with that write's error.
 /// <para>
 /// The writes already queued when the writer turns to them share one transaction (up to <see cref="MaxPerTransaction"/>
-/// writes or <see cref="MaxTransactionTime"/>): a writer that keeps up commits each write at once, one that fell behind
-/// catches up with fewer, larger commits. Each write must be safe to repeat (they are all upserts and marks), because a
+/// writes or <see cref="MaxTransactionTime"/>), after waiting briefly for a few to gather (<see cref="GatherWrites"/>):
+/// a writer that fell behind catches up with fewer, larger commits, and one that keeps up does not commit page by page. Each write must be safe to repeat (they are all upserts and marks), because a
 /// failure or a kill loses the uncommitted writes of its group — the next run fetches them again, and the marks that
 /// vouch for pages are always queued after those pages, so they never commit without them.
 /// </para>
@@ -30,7 +30,18 @@ public sealed class WriteBehind : IAsyncDisposable
     /// </summary>
     public static readonly TimeSpan MaxTransactionTime = TimeSpan.FromMilliseconds(300);
 
+    /// <summary>
+    /// A writer that finds fewer than this many writes queued waits (up to <see cref="GatherTime"/>, without holding the
+    /// write turn) for more before it begins a transaction: a writer that keeps up would otherwise commit page by page,
+    /// and each commit writes every index page it touched to the WAL again.
+    /// </summary>
+    public const int GatherWrites = 8;
+
+    /// <summary>How long a writer waits for <see cref="GatherWrites"/> writes before it writes what it has.</summary>
+    public static readonly TimeSpan GatherTime = TimeSpan.FromMilliseconds(200);
+
     private readonly Channel<Func<TrackerDbContext, CancellationToken, Task>> _queue;
+    private volatile bool _completing;
     private readonly IDbContextFactory<TrackerDbContext> _contexts;
     private readonly WriteGate _gate;
     private readonly Task _writer;
@@ -63,12 +74,14 @@ public sealed class WriteBehind : IAsyncDisposable
     /// <summary>Waits for every queued write; rethrows the first that failed.</summary>
     public async Task CompleteAsync()
     {
+        _completing = true;
         _queue.Writer.TryComplete();
         await _writer;
     }
 
     public async ValueTask DisposeAsync()
     {
+        _completing = true;
         _queue.Writer.TryComplete();
         try
         {
@@ -87,6 +100,12 @@ public sealed class WriteBehind : IAsyncDisposable
             var reader = _queue.Reader;
             while (await reader.WaitToReadAsync(cancellationToken))
             {
+                var gathering = Stopwatch.GetTimestamp();
+                while (!_completing && reader.Count < GatherWrites && Stopwatch.GetElapsedTime(gathering) < GatherTime)
+                {
+                    await Task.Delay(10, cancellationToken);
+                }
+
                 await using var db = await _contexts.CreateDbContextAsync(cancellationToken);
                 await using var transaction = await _gate.BeginAsync(db, cancellationToken);
                 var started = Stopwatch.GetTimestamp();
