@@ -12,9 +12,10 @@ namespace Tracker.Core.Collecting;
 /// <para>
 /// The writes already queued when the writer turns to them share one transaction (up to <see cref="MaxPerTransaction"/>
 /// writes or <see cref="MaxTransactionTime"/>), after waiting briefly for a few to gather (<see cref="GatherWrites"/>):
-/// a writer that fell behind catches up with fewer, larger commits, and one that keeps up does not commit page by page. Each write must be safe to repeat (they are all upserts and marks), because a
-/// failure or a kill loses the uncommitted writes of its group — the next run fetches them again, and the marks that
-/// vouch for pages are always queued after those pages, so they never commit without them.
+/// a writer that fell behind catches up with fewer, larger commits, and one that keeps up does not commit page by page.
+/// Each write must be safe to repeat (they are all upserts and marks), because a failure or a kill loses the uncommitted
+/// writes of its group — the next run fetches them again, and the marks that vouch for pages are always queued after
+/// those pages, so they never commit without them.
 /// </para>
 /// </summary>
 public sealed class WriteBehind : IAsyncDisposable
