@@ -24,14 +24,7 @@ public sealed class RowsUpsertTests
         using var host = await CoreHost.StartAsync(database, NoHub);
         var contexts = host.Services.GetRequiredService<IDbContextFactory<TrackerDbContext>>();
         var gate = host.Services.GetRequiredService<WriteGate>();
-        long baseId;
-        await using (var db = await contexts.CreateDbContextAsync())
-        {
-            var model = new TrackedModel { Source = "huggingface", RepoId = "Qwen/Q", RepoKey = "qwen/q", Author = "Qwen", FamilyId = "qwen", FirstSeenAt = Now, LastSeenAt = Now };
-            db.Models.Add(model);
-            await db.SaveChangesAsync();
-            baseId = model.Id;
-        }
+        var baseId = await AddBaseModelAsync(contexts);
 
         // Third-party text with quotes, a NUL-free control character and non-ASCII; a null; the largest long.
         var hostile = "u/\"quoted\" \u4e2d\u6587 'x'; DROP TABLE \"Derivatives\";--\t\U0001F600";
@@ -158,18 +151,16 @@ public sealed class RowsUpsertTests
         await using var database = await TestDatabase.CreateAsync(provider);
         using var host = await CoreHost.StartAsync(database, NoHub);
         var contexts = host.Services.GetRequiredService<IDbContextFactory<TrackerDbContext>>();
+        var baseId = await AddBaseModelAsync(contexts);
         await using (var db = await contexts.CreateDbContextAsync())
         {
-            var model = new TrackedModel { Source = "huggingface", RepoId = "Qwen/Q", RepoKey = "qwen/q", Author = "Qwen", FamilyId = "qwen", FirstSeenAt = Now, LastSeenAt = Now };
-            db.Models.Add(model);
-            await db.SaveChangesAsync();
             await using var transaction = await host.Services.GetRequiredService<WriteGate>().BeginAsync(db, CancellationToken.None);
             await using (var upsert = RowsUpsert.On(db,
                 """INSERT INTO "Derivatives" ("BaseModelId", "RepoId", "RepoKey", "Relation", "CreatedAt", "Downloads30d", "DownloadsAllTime", "Likes", "FirstSeenAt", "LastSeenAt")""",
                 "@b, {0}, {1}, {2}, {3}, {4}, {5}, {6}, @now, @now", """ON CONFLICT ("BaseModelId", "RepoKey") DO NOTHING""",
                 [RowType.Text, RowType.Text, RowType.Text, RowType.Timestamp, RowType.BigInteger, RowType.BigInteger, RowType.BigInteger]))
             {
-                upsert.With("@b", model.Id).With("@now", Now);
+                upsert.With("@b", baseId).With("@now", Now);
                 Assert.Throws<ArgumentException>(() => upsert.Set(3, "2026-11-28")); // a timestamp column
                 Assert.Throws<ArgumentException>(() => upsert.Set(7, 1L)); // no such column
                 upsert.Set(0, "u/A").Set(1, "u/a").Set(2, (string?)null);
@@ -276,5 +267,15 @@ public sealed class RowsUpsertTests
     public void The_relation_is_the_tag_that_names_this_base(string tag, string? relation)
     {
         Assert.Equal(relation, SnapshotWriter.RelationTo(["transformers", tag, "region:us"], "Qwen/Qwen3-8B"));
+    }
+
+    /// <summary>The base model the derivative rows of a test belong to.</summary>
+    private static async Task<long> AddBaseModelAsync(IDbContextFactory<TrackerDbContext> contexts)
+    {
+        await using var db = await contexts.CreateDbContextAsync();
+        var model = new TrackedModel { Source = "huggingface", RepoId = "Qwen/Q", RepoKey = "qwen/q", Author = "Qwen", FamilyId = "qwen", FirstSeenAt = Now, LastSeenAt = Now };
+        db.Models.Add(model);
+        await db.SaveChangesAsync();
+        return model.Id;
     }
 }
