@@ -392,7 +392,7 @@ internal sealed class ArrayRowsUpsert : RowsUpsert
 
     public override RowsUpsert With(string name, object? value)
     {
-        _command.Parameters.AddWithValue(name, value is DateTime t ? Utc(t) : value ?? DBNull.Value);
+        _command.Parameters.AddWithValue(name, value is DateTime t ? UtcTime.Of(t) : value ?? DBNull.Value);
         return this;
     }
 
@@ -402,7 +402,7 @@ internal sealed class ArrayRowsUpsert : RowsUpsert
         for (var i = 0; i < Types.Length; i++)
         {
             CheckColumn(row[i], Types[i]);
-            _values[i].Add(row[i] is DateTime t ? Utc(t) : row[i]);
+            _values[i].Add(row[i] is DateTime t ? UtcTime.Of(t) : row[i]);
         }
 
         await AppendedAsync(cancellationToken);
@@ -413,7 +413,7 @@ internal sealed class ArrayRowsUpsert : RowsUpsert
 
     protected override void SetInt64(int column, long? value) => _row[column] = value;
 
-    protected override void SetTimestamp(int column, DateTime? value) => _row[column] = value is { } t ? Utc(t) : null;
+    protected override void SetTimestamp(int column, DateTime? value) => _row[column] = value is { } t ? UtcTime.Of(t) : null;
 
     protected override async ValueTask AddSetRowAsync(CancellationToken cancellationToken)
     {
@@ -465,14 +465,6 @@ internal sealed class ArrayRowsUpsert : RowsUpsert
     }
 
     public override async ValueTask DisposeAsync() => await _command.DisposeAsync();
-
-    // timestamptz takes UTC only; an unspecified time is taken as UTC, as everywhere in Tracker.
-    private static DateTime Utc(DateTime t) => t.Kind switch
-    {
-        DateTimeKind.Utc => t,
-        DateTimeKind.Local => t.ToUniversalTime(),
-        _ => DateTime.SpecifyKind(t, DateTimeKind.Utc),
-    };
 
     private static NpgsqlDbType DbType(RowType type) => type switch
     {

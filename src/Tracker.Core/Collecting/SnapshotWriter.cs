@@ -132,11 +132,11 @@ public sealed class SnapshotWriter(IDbContextFactory<TrackerDbContext> contexts,
             """;
         var id = Add(command, "@id", 0L);
         var newest = Add(command, "@newest", null);
-        Add(command, "@at", Utc(at));
+        Add(command, "@at", UtcTime.Of(at));
         foreach (var (modelId, newestAt) in models)
         {
             id.Value = modelId;
-            newest.Value = newestAt is { } t ? Utc(t) : DBNull.Value;
+            newest.Value = newestAt is { } t ? UtcTime.Of(t) : DBNull.Value;
             await command.ExecuteNonQueryAsync(cancellationToken);
         }
     }
@@ -347,9 +347,6 @@ public sealed class SnapshotWriter(IDbContextFactory<TrackerDbContext> contexts,
         command.Parameters.Add(parameter);
         return parameter;
     }
-
-    // PostgreSQL's timestamptz takes UTC only; an unspecified time is taken as UTC, as everywhere in Tracker.
-    private static DateTime Utc(DateTime t) => t.Kind == DateTimeKind.Unspecified ? DateTime.SpecifyKind(t, DateTimeKind.Utc) : t.ToUniversalTime();
 }
 
 /// <summary>A child of a base model as stored: its id, relation, creation and counters.</summary>

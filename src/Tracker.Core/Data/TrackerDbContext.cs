@@ -133,7 +133,7 @@ public class TrackerDbContext(DbContextOptions options) : DbContext(options)
     }
 
     private sealed class UtcConverter() : ValueConverter<DateTime, DateTime>(
-        v => v.Kind == DateTimeKind.Local ? v.ToUniversalTime() : DateTime.SpecifyKind(v, DateTimeKind.Utc),
+        v => UtcTime.Of(v),
         v => DateTime.SpecifyKind(v, DateTimeKind.Utc));
 }
 
