@@ -250,7 +250,7 @@ public static class Bench
         }
     }
 
-    private static double CpuSeconds()
+    internal static double CpuSeconds()
     {
         using var self = Process.GetCurrentProcess();
         return self.TotalProcessorTime.TotalSeconds;

@@ -40,7 +40,7 @@ public static class StoreBench
         await Bench.SettleAsync();
 
         GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
-        var cpu = Process.GetCurrentProcess().TotalProcessorTime;
+        var cpu = Bench.CpuSeconds();
         var (read, written) = Bench.IoBytes();
         await using var threads = ThreadCpu.Start();
         var watch = Stopwatch.StartNew();
@@ -49,7 +49,7 @@ public static class StoreBench
         var perThread = await threads.StopAsync();
         var (readAfter, writtenAfter) = Bench.IoBytes();
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"  stored in {watch.Elapsed.TotalSeconds:F1} s, CPU {(Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalSeconds:F1} s; "
+            $"  stored in {watch.Elapsed.TotalSeconds:F1} s, CPU {Bench.CpuSeconds() - cpu:F1} s; "
             + $"file I/O {(readAfter - read) / 1048576.0:F0} MB read, {(writtenAfter - written) / 1048576.0:F0} MB written"));
         Console.WriteLine("  CPU by thread: " + string.Join(", ", perThread.Where(t => t.Seconds >= 0.05)
             .Select(t => string.Create(CultureInfo.InvariantCulture, $"{t.Name} {t.Seconds:F1} s"))));
