@@ -88,6 +88,7 @@ public static class Bench
         var collectionWarmUp = Stopwatch.StartNew();
         await collector.RunAsync("benchmark warm-up", CancellationToken.None);
         await collectionHost.Services.GetRequiredService<IHttpCacheStore>().FlushAsync(CancellationToken.None);
+        collectionHost.Services.GetRequiredService<WriteGate>().Reset();
         await database.ResetAsync();
         await collectionHost.Services.GetRequiredService<DatabaseMigrator>().MigrateAsync(CancellationToken.None);
         Console.WriteLine($"  warm-up (a collection, then the database emptied, not measured): {collectionWarmUp.Elapsed.TotalSeconds:F1} s");

@@ -35,6 +35,7 @@ public static class StoreBench
         var services = host.Services;
 
         await WriteAsync(services, ecosystem, pages.Take(pages.Count / 20).ToList());
+        services.GetRequiredService<WriteGate>().Reset();
         await database.ResetAsync();
         await services.GetRequiredService<DatabaseMigrator>().MigrateAsync(CancellationToken.None);
         await Bench.SettleAsync();
@@ -92,7 +93,7 @@ public static class StoreBench
             ids = await db.Models.ToDictionaryAsync(m => m.RepoId, m => m.Id);
         }
 
-        await using var writes = WriteBehind.Start(contexts, services.GetRequiredService<WriteGate>(), CancellationToken.None, 32);
+        await using var writes = WriteBehind.Start(services.GetRequiredService<WriteGate>(), CancellationToken.None, 32);
         foreach (var (name, rows) in pages)
         {
             var id = ids[name];

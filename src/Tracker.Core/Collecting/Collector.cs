@@ -215,7 +215,7 @@ public sealed partial class Collector(
                 .ToListAsync(cancellationToken)).Select(m => (m.Id, m.RepoId, m.LineageSyncedAt, m.LineageNewestAt, m.LineageKnown))];
         }
 
-        await using var writes = WriteBehind.Start(contexts, gate, cancellationToken, QueuedDerivativePages);
+        await using var writes = WriteBehind.Start(gate, cancellationToken, QueuedDerivativePages);
         var counts = new List<(long, ChildrenCount)>();
         var synced = new List<(long, DateTime?)>();
         foreach (var (id, repoId, lastSynced, newest, known) in bases)

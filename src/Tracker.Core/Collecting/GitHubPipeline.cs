@@ -13,7 +13,7 @@ namespace Tracker.Core.Collecting;
 /// each repository is snapshotted once a day and what is done is not fetched again.
 /// </summary>
 public sealed class GitHubPipeline(
-    FamilyCatalog catalog, GitHubSource github, IOptions<GitHubOptions> options, GitHubWriter writer, IDbContextFactory<TrackerDbContext> contexts,
+    FamilyCatalog catalog, GitHubSource github, IOptions<GitHubOptions> options, GitHubWriter writer,
     WriteGate gate, IHttpCacheStore cache, TimeProvider clock) : ISourcePipeline
 {
     public string Source => Platform.GitHub;
@@ -56,7 +56,7 @@ public sealed class GitHubPipeline(
             }
 
             // Writes overlap the next repository's fetches; they are all done before the run ends.
-            await using var writes = WriteBehind.Start(contexts, gate, cancellationToken);
+            await using var writes = WriteBehind.Start(gate, cancellationToken);
             foreach (var (id, fullName) in await writer.DueAsync(target, day, cancellationToken))
             {
                 var parts = fullName.Split('/');

@@ -15,7 +15,7 @@ namespace Tracker.Core.Collecting;
 /// and re-run never duplicates a row. One SQL dialect serves both providers: SQLite and PostgreSQL share
 /// <c>INSERT … ON CONFLICT … DO UPDATE</c> and <c>RETURNING</c>.
 /// </summary>
-public sealed class SnapshotWriter(IDbContextFactory<TrackerDbContext> contexts, WriteGate gate)
+public sealed class SnapshotWriter(WriteGate gate)
 {
     /// <summary>Upserts a page of models and their snapshots for <paramref name="day"/> in one transaction.</summary>
     public async Task<int> WritePageAsync(
@@ -26,8 +26,8 @@ public sealed class SnapshotWriter(IDbContextFactory<TrackerDbContext> contexts,
             return 0;
         }
 
-        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
-        await using var transaction = await gate.BeginAsync(db, cancellationToken);
+        await using var turn = await gate.BeginAsync(cancellationToken);
+        var db = turn.Db;
 
         // The same repository twice in one page (hubs compare ids case-insensitively) is one model and one snapshot.
         // Keyed once here; the models' upsert stores the key and the snapshots find their model's id by it.
@@ -35,7 +35,7 @@ public sealed class SnapshotWriter(IDbContextFactory<TrackerDbContext> contexts,
         var ids = await UpsertModelsAsync(db, source, org, unique, collectedAt, day, cancellationToken);
         var previous = await PreviousAllTimeAsync(db, ids.Values, day, cancellationToken);
         await UpsertSnapshotsAsync(db, unique, ids, previous, day, collectedAt, cancellationToken);
-        await transaction.CommitAsync(cancellationToken);
+        await turn.CommitAsync(cancellationToken);
         return page.Count;
     }
 
@@ -45,19 +45,20 @@ public sealed class SnapshotWriter(IDbContextFactory<TrackerDbContext> contexts,
     /// </summary>
     public async Task<int> MarkGoneAsync(string source, string org, DateTime listingStarted, CancellationToken cancellationToken)
     {
-        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
-        return await db.Models
+        await using var turn = await gate.BeginAsync(cancellationToken);
+        var gone = await turn.Db.Models
             .Where(m => m.Source == source && m.Author == org && m.LastSeenAt < listingStarted && m.GoneSince == null)
             .ExecuteUpdateAsync(s => s.SetProperty(m => m.GoneSince, listingStarted), cancellationToken);
+        await turn.CommitAsync(cancellationToken);
+        return gone;
     }
 
     /// <summary>Rebuilds the families' totals on one source and day from that day's snapshots.</summary>
     public async Task RecomputeDailyTotalsAsync(string source, DateOnly day, CancellationToken cancellationToken)
     {
-        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
-        await db.Database.OpenConnectionAsync(cancellationToken);
-        var connection = db.Database.GetDbConnection();
-        await using var command = connection.CreateCommand();
+        await using var turn = await gate.BeginAsync(cancellationToken);
+        await using var command = turn.Db.Database.GetDbConnection().CreateCommand();
+        command.Transaction = turn.Db.Database.CurrentTransaction?.GetDbTransaction();
         var dayStart = day.ToDateTime(TimeOnly.MinValue, DateTimeKind.Utc);
 
         // A model is expected to report on a day when it had been seen by the day's end and no listing that day missed it.
@@ -78,6 +79,7 @@ public sealed class SnapshotWriter(IDbContextFactory<TrackerDbContext> contexts,
         Add(command, "@source", source);
         Add(command, "@dayEnd", dayStart.AddDays(1));
         await command.ExecuteNonQueryAsync(cancellationToken);
+        await turn.CommitAsync(cancellationToken);
     }
 
     /// <summary>Upserts base models' derivative counts for the day, in <paramref name="db"/>'s transaction.</summary>

@@ -43,20 +43,18 @@ public sealed class WriteBehind : IAsyncDisposable
 
     private readonly Channel<Func<TrackerDbContext, CancellationToken, Task>> _queue;
     private volatile bool _completing;
-    private readonly IDbContextFactory<TrackerDbContext> _contexts;
     private readonly WriteGate _gate;
     private readonly Task _writer;
 
-    private WriteBehind(IDbContextFactory<TrackerDbContext> contexts, WriteGate gate, int capacity, CancellationToken cancellationToken)
+    private WriteBehind(WriteGate gate, int capacity, CancellationToken cancellationToken)
     {
-        _contexts = contexts;
         _gate = gate;
         _queue = Channel.CreateBounded<Func<TrackerDbContext, CancellationToken, Task>>(new BoundedChannelOptions(capacity) { SingleReader = true, SingleWriter = true });
         _writer = WriterThread.Run(() => DrainAsync(cancellationToken), "Tracker write-behind");
     }
 
-    public static WriteBehind Start(IDbContextFactory<TrackerDbContext> contexts, WriteGate gate, CancellationToken cancellationToken, int capacity = 16) =>
-        new(contexts, gate, capacity, cancellationToken);
+    public static WriteBehind Start(WriteGate gate, CancellationToken cancellationToken, int capacity = 16) =>
+        new(gate, capacity, cancellationToken);
 
     /// <summary>Queues a write; it runs on a context whose transaction is open (and may be shared with neighbouring writes).</summary>
     public async ValueTask EnqueueAsync(Func<TrackerDbContext, CancellationToken, Task> write, CancellationToken cancellationToken)
@@ -107,16 +105,15 @@ public sealed class WriteBehind : IAsyncDisposable
                     await Task.Delay(10, cancellationToken);
                 }
 
-                await using var db = await _contexts.CreateDbContextAsync(cancellationToken);
-                await using var transaction = await _gate.BeginAsync(db, cancellationToken);
+                await using var turn = await _gate.BeginAsync(cancellationToken);
                 var started = Stopwatch.GetTimestamp();
                 for (var written = 0; written < MaxPerTransaction && Stopwatch.GetElapsedTime(started) < MaxTransactionTime && reader.TryRead(out var write); written++)
                 {
-                    await write(db, cancellationToken);
-                    db.ChangeTracker.Clear();
+                    await write(turn.Db, cancellationToken);
+                    turn.Db.ChangeTracker.Clear();
                 }
 
-                await transaction.CommitAsync(cancellationToken);
+                await turn.CommitAsync(cancellationToken);
             }
         }
         catch (Exception e)

@@ -114,9 +114,8 @@ public sealed partial class DbHttpCacheStore : IHttpCacheStore, IAsyncDisposable
 
         try
         {
-            await using var db = await _contexts.CreateDbContextAsync();
-            await using var transaction = await _gate.BeginAsync(db, CancellationToken.None);
-            await using (var upsert = Collecting.RowsUpsert.On(db,
+            await using var turn = await _gate.BeginAsync(CancellationToken.None);
+            await using (var upsert = Collecting.RowsUpsert.On(turn.Db,
                 """INSERT INTO "HttpCache" ("Key", "Value", "UpdatedAt")""", "{0}, {1}, @at",
                 """ON CONFLICT ("Key") DO UPDATE SET "Value" = excluded."Value", "UpdatedAt" = excluded."UpdatedAt" """,
                 [Collecting.RowType.Text, Collecting.RowType.Bytes]).With("@at", _clock.GetUtcNow().UtcDateTime))
@@ -130,7 +129,7 @@ public sealed partial class DbHttpCacheStore : IHttpCacheStore, IAsyncDisposable
                 await upsert.FlushAsync(CancellationToken.None);
             }
 
-            await transaction.CommitAsync(CancellationToken.None);
+            await turn.CommitAsync(CancellationToken.None);
         }
         catch (Exception e) when (e is System.Data.Common.DbException or DbUpdateException or InvalidOperationException)
         {

@@ -39,11 +39,17 @@ internal sealed class SqlitePragmas : DbConnectionInterceptor
         ArgumentNullException.ThrowIfNull(connection);
         if (NeedsPragmas(connection, out var handle))
         {
-            await using var command = connection.CreateCommand();
-            command.CommandText = Pragmas;
-            await command.ExecuteNonQueryAsync(cancellationToken);
+            await ApplyAsync(connection, cancellationToken);
             Configured(handle);
         }
+    }
+
+    /// <summary>Sets up a connection opened outside EF Core (the write gate's).</summary>
+    public static async Task ApplyAsync(DbConnection connection, CancellationToken cancellationToken)
+    {
+        await using var command = connection.CreateCommand();
+        command.CommandText = Pragmas;
+        await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
     private bool NeedsPragmas(DbConnection connection, out object? handle)

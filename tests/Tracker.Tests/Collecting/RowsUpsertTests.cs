@@ -57,8 +57,8 @@ public sealed class RowsUpsertTests
 
         async Task WriteAsync(params object?[][] rows)
         {
-            await using var db = await contexts.CreateDbContextAsync();
-            await using var transaction = await gate.BeginAsync(db, CancellationToken.None);
+            await using var transaction = await gate.BeginAsync(CancellationToken.None);
+            var db = transaction.Db;
             await using (var upsert = RowsUpsert.On(db,
                 """INSERT INTO "Derivatives" ("BaseModelId", "RepoId", "RepoKey", "Relation", "CreatedAt", "Downloads30d", "DownloadsAllTime", "Likes", "FirstSeenAt", "LastSeenAt")""",
                 "@b, {0}, {1}, {2}, {3}, {4}, {5}, {6}, @now, @now",
@@ -90,9 +90,9 @@ public sealed class RowsUpsertTests
         using var host = await CoreHost.StartAsync(database, NoHub);
         var contexts = host.Services.GetRequiredService<IDbContextFactory<TrackerDbContext>>();
         var value = Enumerable.Range(0, 300_000).Select(i => (byte)(i * 31)).ToArray(); // every byte value, past any small buffer
-        await using (var db = await contexts.CreateDbContextAsync())
+        await using (var transaction = await host.Services.GetRequiredService<WriteGate>().BeginAsync(CancellationToken.None))
         {
-            await using var transaction = await host.Services.GetRequiredService<WriteGate>().BeginAsync(db, CancellationToken.None);
+            var db = transaction.Db;
             await using (var upsert = RowsUpsert.On(db, """INSERT INTO "HttpCache" ("Key", "Value", "UpdatedAt")""", "{0}, {1}, @at",
                 """ON CONFLICT ("Key") DO UPDATE SET "Value" = excluded."Value" """, [RowType.Text, RowType.Bytes]).With("@at", Now))
             {
@@ -118,8 +118,8 @@ public sealed class RowsUpsertTests
     {
         await using var database = await TestDatabase.CreateAsync(provider);
         using var host = await CoreHost.StartAsync(database, NoHub);
-        await using var db = await host.Services.GetRequiredService<IDbContextFactory<TrackerDbContext>>().CreateDbContextAsync();
-        await using var transaction = await host.Services.GetRequiredService<WriteGate>().BeginAsync(db, CancellationToken.None);
+        await using var transaction = await host.Services.GetRequiredService<WriteGate>().BeginAsync(CancellationToken.None);
+        var db = transaction.Db;
         await using var upsert = RowsUpsert.On(db, """INSERT INTO "DerivativeCounts" ("ModelId", "Day", "CollectedAt", "Total")""", "{0}, @day, @at, {1}",
             """ON CONFLICT ("ModelId", "Day") DO NOTHING""", [RowType.BigInteger, RowType.BigInteger])
             .With("@day", new DateOnly(2026, 11, 28)).With("@at", Now);
@@ -133,8 +133,8 @@ public sealed class RowsUpsertTests
     {
         await using var database = TestDatabase.CreateSqlite();
         using var host = await CoreHost.StartAsync(database, NoHub);
-        await using var db = await host.Services.GetRequiredService<IDbContextFactory<TrackerDbContext>>().CreateDbContextAsync();
-        await using var transaction = await host.Services.GetRequiredService<WriteGate>().BeginAsync(db, CancellationToken.None);
+        await using var transaction = await host.Services.GetRequiredService<WriteGate>().BeginAsync(CancellationToken.None);
+        var db = transaction.Db;
         await using var upsert = RowsUpsert.On(db, """INSERT INTO "DerivativeCounts" ("ModelId", "Day", "CollectedAt", "Total")""", "{0}, @day, @at, {1}",
             """ON CONFLICT ("ModelId", "Day") DO NOTHING""", [RowType.BigInteger, RowType.BigInteger])
             .With("@day", new DateOnly(2026, 11, 28)).With("@at", Now);
@@ -152,9 +152,9 @@ public sealed class RowsUpsertTests
         using var host = await CoreHost.StartAsync(database, NoHub);
         var contexts = host.Services.GetRequiredService<IDbContextFactory<TrackerDbContext>>();
         var baseId = await AddBaseModelAsync(contexts);
-        await using (var db = await contexts.CreateDbContextAsync())
+        await using (var transaction = await host.Services.GetRequiredService<WriteGate>().BeginAsync(CancellationToken.None))
         {
-            await using var transaction = await host.Services.GetRequiredService<WriteGate>().BeginAsync(db, CancellationToken.None);
+            var db = transaction.Db;
             await using (var upsert = RowsUpsert.On(db,
                 """INSERT INTO "Derivatives" ("BaseModelId", "RepoId", "RepoKey", "Relation", "CreatedAt", "Downloads30d", "DownloadsAllTime", "Likes", "FirstSeenAt", "LastSeenAt")""",
                 "@b, {0}, {1}, {2}, {3}, {4}, {5}, {6}, @now, @now", """ON CONFLICT ("BaseModelId", "RepoKey") DO NOTHING""",
