@@ -182,25 +182,34 @@ public sealed class SnapshotWriter(WriteGate gate)
             [RowType.Text, RowType.Text, RowType.Text, RowType.Timestamp, RowType.BigInteger, RowType.BigInteger, RowType.BigInteger]);
         upsert.With("@b", baseModelId).With("@now", now);
         // One row per child (hubs compare ids case-insensitively): PostgreSQL refuses a statement that would update the
-        // same row twice. Keyed here, on the writer's thread, rather than on the fetching's.
-        var keys = new HashSet<string>(children.Count, StringComparer.Ordinal);
-        var keyed = new List<(string Key, DerivativeRow Child)>(children.Count);
-        foreach (var c in children)
+        // same row twice. Keyed here, on the writer's thread, rather than on the fetching's, and sorted in the unique index's
+        // order: a page of children lands on the index's leaves in one sweep instead of at random, so SQLite's page cache
+        // holds each leaf once per page rather than reading it again for every child. Sorting the keys with their positions
+        // also finds the repeats (side by side once sorted), without a set of the page's keys.
+        var count = children.Count;
+        var keys = new string[count];
+        var positions = new int[count];
+        for (var i = 0; i < count; i++)
         {
-            var key = c.RepoId.ToLowerInvariant();
-            if (keys.Add(key))
-            {
-                keyed.Add((key, c));
-            }
+            keys[i] = children[i].RepoId.ToLowerInvariant();
+            positions[i] = i;
         }
 
-        // In the unique index's order: a page of children lands on the index's leaves in one sweep instead of at random,
-        // so SQLite's page cache holds each leaf once per page rather than reading it again for every child.
-        keyed.Sort((a, b) => string.CompareOrdinal(a.Key, b.Key));
-        foreach (var (key, c) in keyed)
+        Array.Sort(keys, positions, StringComparer.Ordinal);
+        for (var i = 0; i < count;)
         {
-            await upsert.Set(0, c.RepoId).Set(1, key).Set(2, c.Relation).Set(3, c.CreatedAt).Set(4, c.Downloads30d).Set(5, c.DownloadsAllTime).Set(6, c.Likes)
+            // A repeated child: the page's first listing of it wins, wherever the sort put it among its repeats.
+            var first = positions[i];
+            var next = i + 1;
+            for (; next < count && string.Equals(keys[next], keys[i], StringComparison.Ordinal); next++)
+            {
+                first = Math.Min(first, positions[next]);
+            }
+
+            var c = children[first];
+            await upsert.Set(0, c.RepoId).Set(1, keys[i]).Set(2, c.Relation).Set(3, c.CreatedAt).Set(4, c.Downloads30d).Set(5, c.DownloadsAllTime).Set(6, c.Likes)
                 .AddRowAsync(cancellationToken);
+            i = next;
         }
 
         await upsert.FlushAsync(cancellationToken);

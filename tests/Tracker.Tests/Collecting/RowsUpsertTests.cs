@@ -270,6 +270,33 @@ public sealed class RowsUpsertTests
     }
 
     /// <summary>The base model the derivative rows of a test belong to.</summary>
+    [Theory]
+    [MemberData(nameof(Providers.Both), MemberType = typeof(Providers))]
+    public async Task A_page_that_lists_a_child_twice_stores_it_once_as_first_listed(string provider)
+    {
+        await using var database = await TestDatabase.CreateAsync(provider);
+        using var host = await CoreHost.StartAsync(database, NoHub);
+        var contexts = host.Services.GetRequiredService<IDbContextFactory<TrackerDbContext>>();
+        var baseId = await AddBaseModelAsync(contexts);
+
+        // The hub compares ids case-insensitively: "Zed/Tuned" and "zed/tuned" are one child, listed twice in the page (a
+        // listing that shifted while it was paged). Many distinct children around them, so the sort has work to do.
+        List<DerivativeRow> page = [.. Enumerable.Range(0, 300).Select(i => new DerivativeRow($"u{i % 7}/Child-{i}", "finetune", Now.AddMinutes(-i), i, i, i))];
+        page.Insert(120, new DerivativeRow("Zed/Tuned", "adapter", Now.AddDays(-1), 1, 2, 3));
+        page.Insert(40, new DerivativeRow("zed/tuned", "merge", Now.AddDays(-2), 4, 5, 6));
+        page.Add(new DerivativeRow("ZED/TUNED", null, null, 7, 8, 9));
+        await using (var turn = await host.Services.GetRequiredService<WriteGate>().BeginAsync(CancellationToken.None))
+        {
+            Assert.Equal(page.Count, await SnapshotWriter.WriteDerivativesAsync(turn.Db, baseId, page, Now, CancellationToken.None));
+            await turn.CommitAsync(CancellationToken.None);
+        }
+
+        await using var db = await contexts.CreateDbContextAsync();
+        Assert.Equal(301, await db.Derivatives.CountAsync());
+        var tuned = await db.Derivatives.SingleAsync(d => d.RepoKey == "zed/tuned");
+        Assert.Equal(("zed/tuned", "merge", 4L), (tuned.RepoId, tuned.Relation, tuned.Downloads30d!.Value));
+    }
+
     private static async Task<long> AddBaseModelAsync(IDbContextFactory<TrackerDbContext> contexts)
     {
         await using var db = await contexts.CreateDbContextAsync();
