@@ -66,6 +66,7 @@ public static class Bench
         // The baseline: the same hosts' HttpClients (resilience, pacing, tally handlers), fetching and parsing every
         // response the collection will, storing nothing (not even GitHub's ETag cache).
         Phase baseline;
+        var baselines = new List<Phase>();
         using (var host = await StartHostAsync(database, hf, ms, gh, clock, settings, s => s.AddSingleton<IHttpCacheStore, NoCacheStore>()))
         {
             // Both phases are measured warm, as a collection runs in a long-lived app: a pass of each first, not measured.
@@ -73,8 +74,13 @@ public static class Bench
             // the fakes — the baseline did, and at scale 10 that was a third of its time.
             await WarmUpAsync("fetch + parse", () => Baseline.RunAsync(host.Services, CancellationToken.None));
             _ = await server.LogAsync();
-            baseline = await MeasureAsync(server, "baseline (fetch + parse)", () => Baseline.RunAsync(host.Services, CancellationToken.None));
-            baseline = baseline with { Seen = await server.LogAsync() };
+            for (var i = 1; i <= options.Repeat; i++)
+            {
+                var measured = await MeasureAsync(server, Numbered("baseline (fetch + parse)", i, options.Repeat), () => Baseline.RunAsync(host.Services, CancellationToken.None));
+                baselines.Add(measured with { Seen = await server.LogAsync() });
+            }
+
+            baseline = Median(baselines);
         }
 
         // The collection's warm-up, not measured: one whole collection on the host that then runs the measured one (it
@@ -82,23 +88,49 @@ public static class Bench
         // and migrated again, so the measured collection starts from a new database as the first one did.
         using var collectionHost = await StartHostAsync(database, hf, ms, gh, clock, settings);
         var collector = collectionHost.Services.GetRequiredService<Collector>();
-        await WarmUpAsync("a collection, then the database emptied", async () =>
+        async Task EmptyDatabaseAsync()
         {
-            await collector.RunAsync("benchmark warm-up", CancellationToken.None);
             await collectionHost.Services.GetRequiredService<IHttpCacheStore>().FlushAsync(CancellationToken.None);
             collectionHost.Services.GetRequiredService<WriteGate>().Reset();
             await database.ResetAsync();
             await collectionHost.Services.GetRequiredService<DatabaseMigrator>().MigrateAsync(CancellationToken.None);
+        }
+
+        await WarmUpAsync("a collection, then the database emptied", async () =>
+        {
+            await collector.RunAsync("benchmark warm-up", CancellationToken.None);
+            await EmptyDatabaseAsync();
         });
         _ = await server.LogAsync();
 
+        // Each measured collection starts from an empty database; the last one's is kept for the runs that follow.
         CollectionResult? first = null;
-        var collection = await MeasureAsync(server, "collection", async () =>
+        var collections = new List<Phase>();
+        for (var i = 1; i <= options.Repeat; i++)
         {
-            first = await collector.RunAsync("benchmark", CancellationToken.None);
-            return PerSource(first);
-        });
-        collection = collection with { Seen = await server.LogAsync() };
+            if (i > 1)
+            {
+                await EmptyDatabaseAsync();
+                await SettleAsync();
+                _ = await server.LogAsync();
+            }
+
+            var measured = await MeasureAsync(server, Numbered("collection", i, options.Repeat), async () =>
+            {
+                first = await collector.RunAsync("benchmark", CancellationToken.None);
+                return PerSource(first);
+            });
+            collections.Add(measured with { Seen = await server.LogAsync() });
+        }
+
+        // The median's wall time; the highest peak of them, the peak being a ceiling.
+        var collection = Median(collections) with { PeakMb = collections.Max(c => c.PeakMb) };
+        if (options.Repeat > 1)
+        {
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"  medians of {options.Repeat}: baseline {baseline.Seconds:F1} s ({string.Join(", ", baselines.Select(b => b.Seconds.ToString("F1", CultureInfo.InvariantCulture)))}), "
+                + $"collection {collection.Seconds:F1} s ({string.Join(", ", collections.Select(c => c.Seconds.ToString("F1", CultureInfo.InvariantCulture)))})"));
+        }
         var rows = await CountRowsAsync(collectionHost.Services);
         await PrintSizesAsync(collectionHost.Services);
         Console.WriteLine("    time per source and kind (sum of runs): " + string.Join(", ", first!.Runs
@@ -162,6 +194,15 @@ public static class Bench
         await host.Services.GetRequiredService<DatabaseMigrator>().MigrateAsync(CancellationToken.None);
         return host;
     }
+
+    /// <summary>
+    /// The phase with the median wall time. These machines' speed drifts by a third within minutes (baselines of 8.5 to
+    /// 12.3 s at scale 10 in one hour), so one measurement of each phase gave ratios anywhere from 1.2 to 2.0 for the same
+    /// code; the medians of three each are steadier.
+    /// </summary>
+    private static Phase Median(List<Phase> phases) => phases.OrderBy(p => p.Seconds).ElementAt(phases.Count / 2);
+
+    private static string Numbered(string name, int i, int of) => of == 1 ? name : $"{name} {i}/{of}";
 
     /// <summary>
     /// Runs a phase's pass unmeasured until the runtime has little left to compile: a pass that still jitted

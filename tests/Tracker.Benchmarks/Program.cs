@@ -2,13 +2,13 @@ using System.Globalization;
 using Tracker.Benchmarks;
 
 // The collection benchmark (issue 3, "Benchmark"); see README.md beside this file.
-//   dotnet run -c Release --project tests/Tracker.Benchmarks -- [--scale 1] [--scales 1,10] [--provider sqlite|postgres] [--connection "<pg admin>"] [--json out.json]
+//   dotnet run -c Release --project tests/Tracker.Benchmarks -- [--scale 1] [--scales 1,10] [--provider sqlite|postgres] [--connection "<pg admin>"] [--repeat 3] [--json out.json]
 //   … -- serve --scale N        (the fakes alone, driven over stdin; the benchmark starts this itself)
 //   … -- store --scale N        (the derivative writer alone: the ecosystem's children stored, no fakes)
 var options = BenchOptions.Parse(args);
 if (options is null)
 {
-    Console.Error.WriteLine("usage: Tracker.Benchmarks [serve|store] [--scale N] [--scales A,B] [--seed N] [--provider sqlite|postgres] [--connection \"<pg admin conn string>\"] [--json FILE]");
+    Console.Error.WriteLine("usage: Tracker.Benchmarks [serve|store] [--scale N] [--scales A,B] [--seed N] [--provider sqlite|postgres] [--connection \"<pg admin conn string>\"] [--repeat N] [--json FILE]");
     return 2;
 }
 
@@ -40,7 +40,7 @@ return report.Failures.Count == 0 ? 0 : 1;
 
 namespace Tracker.Benchmarks
 {
-    public sealed record BenchOptions(bool Serve, bool Store, int Scale, IReadOnlyList<int>? Scales, int Seed, string Provider, string? Connection, string? Json)
+    public sealed record BenchOptions(bool Serve, bool Store, int Scale, IReadOnlyList<int>? Scales, int Seed, string Provider, string? Connection, string? Json, int Repeat = 3)
     {
         public static BenchOptions? Parse(string[] args)
         {
@@ -60,6 +60,7 @@ namespace Tracker.Benchmarks
                         "--provider" => o with { Provider = Next() },
                         "--connection" => o with { Connection = Next() },
                         "--json" => o with { Json = Next() },
+                        "--repeat" => o with { Repeat = int.Parse(Next(), CultureInfo.InvariantCulture) },
                         _ => throw new ArgumentException("unknown argument " + args[i]),
                     };
                 }
@@ -70,7 +71,7 @@ namespace Tracker.Benchmarks
                 }
             }
 
-            return o.Provider is "sqlite" or "postgres" && o.Scale >= 1 ? o : null;
+            return o.Provider is "sqlite" or "postgres" && o.Scale >= 1 && o.Repeat >= 1 ? o : null;
         }
     }
 }

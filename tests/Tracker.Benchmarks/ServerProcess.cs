@@ -115,7 +115,7 @@ public static class MultiScale
         foreach (var scale in scales)
         {
             var json = Path.Combine(Path.GetTempPath(), $"tracker-bench-{Environment.ProcessId}-{scale}.json");
-            var args = new List<string> { "--scale", scale.ToString(CultureInfo.InvariantCulture), "--seed", options.Seed.ToString(CultureInfo.InvariantCulture), "--provider", options.Provider, "--json", json };
+            var args = new List<string> { "--scale", scale.ToString(CultureInfo.InvariantCulture), "--seed", options.Seed.ToString(CultureInfo.InvariantCulture), "--provider", options.Provider, "--repeat", options.Repeat.ToString(CultureInfo.InvariantCulture), "--json", json };
             if (options.Connection is { } connection)
             {
                 args.AddRange(["--connection", connection]);
