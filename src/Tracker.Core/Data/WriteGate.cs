@@ -1,5 +1,6 @@
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Infrastructure;
 using Microsoft.EntityFrameworkCore.Storage;
 
 namespace Tracker.Core.Data;
@@ -23,10 +24,10 @@ public sealed class WriteGate(DatabaseOptions options, IDbContextFactory<Tracker
 {
     private readonly SemaphoreSlim? _turn = string.Equals(options?.Provider, DatabaseProviders.Sqlite, StringComparison.OrdinalIgnoreCase) ? new(1, 1) : null;
 
-    // Contexts without a connection of their own: each turn's is handed the write connection, opened once and only
-    // touched by the turn's holder.
-    private readonly DbContextOptions<SqliteTrackerDbContext> _options =
-        (DbContextOptions<SqliteTrackerDbContext>)TrackerDataExtensions.UseSqlite(new DbContextOptionsBuilder<SqliteTrackerDbContext>(), null).Options;
+    // Contexts without a connection of their own, pooled as the app's are: each turn's is handed the write connection,
+    // opened once and only touched by the turn's holder (a pooled context keeps a connection it does not own as it is).
+    private readonly PooledDbContextFactory<SqliteTrackerDbContext> _sqliteContexts = new(
+        (DbContextOptions<SqliteTrackerDbContext>)TrackerDataExtensions.UseSqlite(new DbContextOptionsBuilder<SqliteTrackerDbContext>(), null).Options);
 
     private SqliteConnection? _connection;
 
@@ -99,7 +100,7 @@ public sealed class WriteGate(DatabaseOptions options, IDbContextFactory<Tracker
             _connection = connection;
         }
 
-        var db = new SqliteTrackerDbContext(_options);
+        var db = await _sqliteContexts.CreateDbContextAsync(cancellationToken);
         db.Database.SetDbConnection(_connection, contextOwnsConnection: false);
         return db;
     }
