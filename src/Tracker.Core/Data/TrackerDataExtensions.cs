@@ -35,7 +35,7 @@ public static class TrackerDataExtensions
 
             case DatabaseProviders.Sqlite:
                 var sqlite = SqliteConnectionString(connectionString, builder.Environment.ContentRootPath);
-                builder.Services.AddPooledDbContextFactory<SqliteTrackerDbContext>(o => UseSqlite(o, sqlite));
+                builder.Services.AddPooledDbContextFactory<SqliteTrackerDbContext>(o => o.UseSqlite(sqlite).AddInterceptors(SqlitePragmas.Instance));
                 builder.Services.AddScoped<TrackerDbContext>(sp => sp.GetRequiredService<SqliteTrackerDbContext>());
                 builder.Services.AddSingleton<IDbContextFactory<TrackerDbContext>>(sp =>
                     new UpcastFactory<SqliteTrackerDbContext>(sp.GetRequiredService<IDbContextFactory<SqliteTrackerDbContext>>()));
@@ -50,14 +50,6 @@ public static class TrackerDataExtensions
         builder.Services.AddSingleton<WriteGate>();
         return builder;
     }
-
-    /// <summary>
-    /// The SQLite contexts' options: the pool's, with a connection string, and the write gate's, whose contexts are
-    /// handed its open connection. Configured alike, so both kinds share EF Core's internal services (its model and
-    /// compiled queries) rather than building them twice.
-    /// </summary>
-    internal static DbContextOptionsBuilder UseSqlite(DbContextOptionsBuilder options, string? connectionString) =>
-        (connectionString is null ? options.UseSqlite() : options.UseSqlite(connectionString)).AddInterceptors(SqlitePragmas.Instance);
 
     /// <summary>
     /// Default: <c>data/tracker.db</c> under the content root. A relative Data Source is taken from the content root

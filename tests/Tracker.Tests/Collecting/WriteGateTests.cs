@@ -39,6 +39,13 @@ public sealed class WriteGateTests
             Assert.Equal(1, await turn.Db.Models.CountAsync());
         }
 
+        // The gate's contexts and the pool's share EF Core's internal services: one model, one query cache.
+        await using (var pooled = await host.Services.GetRequiredService<IDbContextFactory<TrackerDbContext>>().CreateDbContextAsync())
+        await using (var turn = await gate.BeginAsync(CancellationToken.None))
+        {
+            Assert.Same(pooled.Model, turn.Db.Model);
+        }
+
         gate.Reset();
         Assert.Equal(System.Data.ConnectionState.Closed, first.State);
         await using (var turn = await gate.BeginAsync(CancellationToken.None))
