@@ -69,7 +69,7 @@ public static class Bench
         var baselines = new List<Phase>();
         using (var host = await StartHostAsync(database, hf, ms, gh, clock, settings, s => s.AddSingleton<IHttpCacheStore, NoCacheStore>()))
         {
-            // Both phases are measured warm, as a collection runs in a long-lived app: a pass of each first, not measured.
+            // Both phases are measured warm, as a collection runs in a long-lived app: passes of each first, not measured.
             // Measured cold, whichever phase ran first paid for jitting the clients (HTTP, JSON, Octokit) and for warming
             // the fakes — the baseline did, and at scale 10 that was a third of its time.
             await WarmUpAsync("fetch + parse", () => Baseline.RunAsync(host.Services, CancellationToken.None));
@@ -83,23 +83,15 @@ public static class Bench
             baseline = Median(baselines);
         }
 
-        // The collection's warm-up, not measured: one whole collection on the host that then runs the measured one (it
-        // jits the storage code, and EF Core compiles its queries once per host), after which the database is emptied
-        // and migrated again, so the measured collection starts from a new database as the first one did.
+        // The collection's warm-ups, not measured: whole collections on the host that then runs the measured ones (they jit
+        // the storage code, and EF Core compiles its queries once per host), each followed by emptying and migrating the
+        // database again, so every measured collection starts from a new database as the first one did.
         using var collectionHost = await StartHostAsync(database, hf, ms, gh, clock, settings);
         var collector = collectionHost.Services.GetRequiredService<Collector>();
-        async Task EmptyDatabaseAsync()
-        {
-            await collectionHost.Services.GetRequiredService<IHttpCacheStore>().FlushAsync(CancellationToken.None);
-            collectionHost.Services.GetRequiredService<WriteGate>().Reset();
-            await database.ResetAsync();
-            await collectionHost.Services.GetRequiredService<DatabaseMigrator>().MigrateAsync(CancellationToken.None);
-        }
-
         await WarmUpAsync("a collection, then the database emptied", async () =>
         {
             await collector.RunAsync("benchmark warm-up", CancellationToken.None);
-            await EmptyDatabaseAsync();
+            await EmptyDatabaseAsync(collectionHost.Services, database);
         });
         _ = await server.LogAsync();
 
@@ -110,7 +102,7 @@ public static class Bench
         {
             if (i > 1)
             {
-                await EmptyDatabaseAsync();
+                await EmptyDatabaseAsync(collectionHost.Services, database);
                 await SettleAsync();
                 _ = await server.LogAsync();
             }
@@ -193,6 +185,18 @@ public static class Bench
         var host = builder.Build();
         await host.Services.GetRequiredService<DatabaseMigrator>().MigrateAsync(CancellationToken.None);
         return host;
+    }
+
+    /// <summary>
+    /// Empties the database under a running host and migrates it again, for a run that must start from nothing: the ETag
+    /// cache's pending writes go first, and the write gate's connection is closed with the old file.
+    /// </summary>
+    internal static async Task EmptyDatabaseAsync(IServiceProvider services, TestDatabase database)
+    {
+        await services.GetRequiredService<IHttpCacheStore>().FlushAsync(CancellationToken.None);
+        services.GetRequiredService<WriteGate>().Reset();
+        await database.ResetAsync();
+        await services.GetRequiredService<DatabaseMigrator>().MigrateAsync(CancellationToken.None);
     }
 
     /// <summary>

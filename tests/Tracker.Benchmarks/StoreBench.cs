@@ -35,9 +35,7 @@ public static class StoreBench
         var services = host.Services;
 
         await WriteAsync(services, ecosystem, pages.Take(pages.Count / 20).ToList());
-        services.GetRequiredService<WriteGate>().Reset();
-        await database.ResetAsync();
-        await services.GetRequiredService<DatabaseMigrator>().MigrateAsync(CancellationToken.None);
+        await Bench.EmptyDatabaseAsync(services, database);
         await Bench.SettleAsync();
 
         GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
