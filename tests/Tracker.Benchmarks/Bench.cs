@@ -373,7 +373,8 @@ public static class Bench
         {
             ["Models"] = await db.Models.LongCountAsync(),
             ["Snapshots"] = await db.Snapshots.LongCountAsync(),
-            ["Derivatives"] = await db.Derivatives.LongCountAsync(),
+            ["DerivativeBlocks"] = await db.DerivativeBlocks.LongCountAsync(),
+            ["Derivatives (children in the blocks)"] = await db.DerivativeBlocks.SumAsync(b => (long?)b.Count) ?? 0,
             ["DerivativeCounts"] = await db.DerivativeCounts.LongCountAsync(),
             ["Repos"] = await db.Repos.LongCountAsync(),
             ["RepoSnapshots"] = await db.RepoSnapshots.LongCountAsync(),

@@ -57,8 +57,8 @@ public static class StoreBench
         Console.WriteLine("  CPU by thread: " + string.Join(", ", perThread.Where(t => t.Seconds >= 0.05)
             .Select(t => string.Create(CultureInfo.InvariantCulture, $"{t.Name} {t.Seconds:F1} s"))));
         await using var db = await services.GetRequiredService<IDbContextFactory<TrackerDbContext>>().CreateDbContextAsync();
-        var stored = await db.Derivatives.CountAsync();
-        Console.WriteLine($"  rows: {stored}");
+        var stored = await db.DerivativeBlocks.SumAsync(b => (long?)b.Count) ?? 0;
+        Console.WriteLine($"  children: {stored} in {await db.DerivativeBlocks.CountAsync()} blocks");
         return stored == pages.Sum(p => p.Rows.Count) ? 0 : 1;
     }
 

@@ -29,7 +29,7 @@ public sealed class MigrationTests
 
     [Theory]
     [MemberData(nameof(Providers.Both), MemberType = typeof(Providers))]
-    public async Task Upgrading_keeps_bases_already_listed_incremental(string provider)
+    public async Task Upgrading_keeps_bases_already_listed_incremental_and_their_children(string provider)
     {
         await using var database = await TestDatabase.CreateAsync(provider);
         using var host = await CoreHost.StartAsync(database, new Uri("http://127.0.0.1:9/"));
@@ -57,10 +57,28 @@ public sealed class MigrationTests
                 """);
         }
 
+        var firstSeen = at.AddDays(-1).AddTicks(1234560); // whole microseconds, as PostgreSQL keeps them
+        await db.Database.ExecuteSqlAsync($"""
+            INSERT INTO "Derivatives" ("BaseModelId", "RepoId", "RepoKey", "Relation", "CreatedAt", "Downloads30d", "DownloadsAllTime", "Likes", "FirstSeenAt", "LastSeenAt")
+            VALUES ({ids[0]}, 'c/Four "q"', 'c/four "q"', 'quantized', {newest.AddDays(-1)}, NULL, {12L}, {3L}, {firstSeen}, {at})
+            """);
+
         await migrator.MigrateAsync();
 
+        // The children already stored are the blocks' children, as they were.
+        var children = await DerivativeBlocks.ReadAsync(db, db.Models.Select(m => m.Id), CancellationToken.None);
+        Assert.Equal(["a/one", "a/three", "a/two", "b/one", "c/four \"q\""], children.Select(c => c.RepoKey).Order(StringComparer.Ordinal));
+        var four = children.Single(c => c.RepoKey.StartsWith("c/", StringComparison.Ordinal));
+        Assert.Equal((ids[0], "c/Four \"q\"", "quantized"), (four.BaseModelId, four.RepoId, four.Relation));
+        Assert.Null(four.Downloads30d);
+        Assert.Equal((12L, 3L), (four.DownloadsAllTime!.Value, four.Likes!.Value));
+        Assert.Equal((newest.AddDays(-1), firstSeen, at), (four.CreatedAt!.Value, four.FirstSeenAt, four.LastSeenAt));
+        Assert.Null(children.Single(c => c.RepoKey == "a/three").CreatedAt);
+        Assert.Equal(newest.AddDays(-9), children.Single(c => c.RepoKey == "a/one").CreatedAt);
+        Assert.Equal(ids[1], children.Single(c => c.RepoKey == "b/one").BaseModelId);
+
         var state = await db.Models.AsNoTracking().OrderBy(m => m.RepoKey).Select(m => new { m.LineageKnown, m.LineageNewestAt }).ToListAsync();
-        Assert.Equal(3, state[0].LineageKnown);
+        Assert.Equal(4, state[0].LineageKnown);
         Assert.Equal(newest, state[0].LineageNewestAt!.Value.ToUniversalTime());
         Assert.Null(state[1].LineageKnown);
         Assert.Null(state[1].LineageNewestAt);

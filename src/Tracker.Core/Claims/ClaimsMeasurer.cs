@@ -264,8 +264,7 @@ public sealed class ClaimsMeasurer(ClaimsLedger ledger, TrackerQueries queries, 
             .Where(m => m.FamilyId == family && m.Source == Platform.HuggingFace && m.RepoKey.Contains("hunyuan3d"))
             .Select(m => new { m.Id, m.RepoKey, m.CreatedAt, m.DownloadsAllTime, m.Likes }).ToListAsync(cancellationToken);
         var ids = models.Select(m => m.Id).ToList();
-        var children = await db.Derivatives.AsNoTracking().Where(d => ids.Contains(d.BaseModelId))
-            .Select(d => new { d.BaseModelId, d.RepoKey, d.CreatedAt }).ToListAsync(cancellationToken);
+        var children = await DerivativeBlocks.ReadAsync(db, db.Models.Where(m => ids.Contains(m.Id)).Select(m => m.Id), cancellationToken);
         var stars = await db.Repos.AsNoTracking().Where(r => r.FamilyId == family && r.RepoKey.Contains("hunyuan3d")).SumAsync(r => (long?)r.Stars, cancellationToken);
         var gap = $"\"A chain reaction\" is not a figure: Tracker reads it as derivatives on Hugging Face created within {ReceptionDays} days of the Omni model's "
             + "creation, beside downloads, likes and derivatives of all Hunyuan3D models and stars of the Hunyuan3D GitHub repositories (counters from Tracker's "

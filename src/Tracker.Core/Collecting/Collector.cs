@@ -217,7 +217,7 @@ public sealed partial class Collector(
 
         await using var writes = WriteBehind.Start(gate, cancellationToken, QueuedDerivativePages);
         var counts = new List<(long, ChildrenCount)>();
-        var synced = new List<(long, DateTime?)>();
+        var synced = new List<LineagePass>();
         foreach (var (id, repoId, lastSynced, newest, known) in bases)
         {
             var count = await huggingFace.GetChildrenCountAsync(repoId, cancellationToken);
@@ -232,8 +232,9 @@ public sealed partial class Collector(
             // Nothing new since the last complete pass: the hub's count matches what is stored, so no page is owed.
             if (count.Total is > 0 && !(lastSynced is not null && known >= count.Total))
             {
-                var listedNewest = await ListLineageAsync(id, repoId, lastSynced, newest, writes, run, cancellationToken);
-                synced.Add((id, Later(newest, listedNewest)));
+                var listedFrom = clock.GetUtcNow().UtcDateTime;
+                var (listedNewest, listed) = await ListLineageAsync(id, repoId, lastSynced, newest, writes, run, cancellationToken);
+                synced.Add(new LineagePass(id, Later(newest, listedNewest), listedFrom, listed));
             }
 
             if (counts.Count == 100)
@@ -259,11 +260,15 @@ public sealed partial class Collector(
         }
     }
 
-    /// <summary>Lists a base's children, newest first, down to the newest already known; returns the newest listed.</summary>
-    private async Task<DateTime?> ListLineageAsync(
+    /// <summary>
+    /// Lists a base's children, newest first, down to the newest already known; returns the newest listed and how many
+    /// distinct children were listed.
+    /// </summary>
+    private async Task<(DateTime? Newest, int Listed)> ListLineageAsync(
         long baseId, string baseRepoId, DateTime? synced, DateTime? newestKnown, WriteBehind writes, CollectionRun run, CancellationToken cancellationToken)
     {
         DateTime? listedNewest = null;
+        var keys = new HashSet<ulong>();
         await foreach (var page in huggingFace.ListChildrenAsync(baseRepoId, huggingFaceOptions.Value.PageSize, cancellationToken))
         {
             run.Requests += page.Requests;
@@ -273,6 +278,7 @@ public sealed partial class Collector(
             foreach (var child in page.Models)
             {
                 listedNewest = Later(listedNewest, child.CreatedAt);
+                keys.Add(DerivativeBlocks.KeyHash(child.RepoId));
             }
 
             await writes.EnqueueAsync((db, ct) => SnapshotWriter.WriteDerivativesAsync(db, baseId, rows, now, ct), cancellationToken);
@@ -284,7 +290,7 @@ public sealed partial class Collector(
             }
         }
 
-        return listedNewest;
+        return (listedNewest, keys.Count);
     }
 
     private static DateTime? Later(DateTime? a, DateTime? b) => a is null || b > a ? b : a;

@@ -42,8 +42,6 @@ internal abstract class RowsUpsert : IAsyncDisposable
     /// <summary>Rows per PostgreSQL statement: few round trips, and each column's array stays a small object.</summary>
     public const int MaxRows = 1000;
 
-    private ulong _set;
-
     protected RowsUpsert(RowType[] types)
     {
         if (types.Length > 64)
@@ -93,75 +91,10 @@ internal abstract class RowsUpsert : IAsyncDisposable
     /// <summary>Adds a row (it may be written at once, or with the next <see cref="MaxRows"/>).</summary>
     public abstract ValueTask AddAsync(object?[] row, CancellationToken cancellationToken);
 
-    /// <summary>
-    /// Sets a text column of the next row. With the other <c>Set</c> overloads and <see cref="AddRowAsync"/>, the typed
-    /// way to add a row: no array, no boxing and no type test per value, for the writes of millions of rows.
-    /// </summary>
-    public RowsUpsert Set(int column, string? value)
-    {
-        Expect(column, RowType.Text);
-        SetText(column, value);
-        return this;
-    }
-
-    /// <summary>Sets a <see cref="RowType.BigInteger"/> column of the next row.</summary>
-    public RowsUpsert Set(int column, long? value)
-    {
-        Expect(column, RowType.BigInteger);
-        SetInt64(column, value);
-        return this;
-    }
-
-    /// <summary>Sets a <see cref="RowType.Timestamp"/> column of the next row.</summary>
-    public RowsUpsert Set(int column, DateTime? value)
-    {
-        Expect(column, RowType.Timestamp);
-        SetTimestamp(column, value);
-        return this;
-    }
-
-    /// <summary>Adds the row whose columns were all just set (it may be written at once, or with the next <see cref="MaxRows"/>).</summary>
-    public ValueTask AddRowAsync(CancellationToken cancellationToken)
-    {
-        if (_set != (1UL << Types.Length) - 1)
-        {
-            _set = 0;
-            throw new InvalidOperationException("every column of the row must be set once before it is added; the partial row is dropped");
-        }
-
-        _set = 0;
-        return AddSetRowAsync(cancellationToken);
-    }
-
     /// <summary>Writes the rows added since the last flush; returns how many.</summary>
     public abstract Task<int> FlushAsync(CancellationToken cancellationToken);
 
     public abstract ValueTask DisposeAsync();
-
-    protected abstract void SetText(int column, string? value);
-
-    protected abstract void SetInt64(int column, long? value);
-
-    protected abstract void SetTimestamp(int column, DateTime? value);
-
-    /// <summary>Adds the row set column by column.</summary>
-    protected abstract ValueTask AddSetRowAsync(CancellationToken cancellationToken);
-
-    private void Expect(int column, RowType type)
-    {
-        if ((uint)column >= (uint)Types.Length || Types[column] != type)
-        {
-            throw new ArgumentException($"column {column} is not a {type} column", nameof(column));
-        }
-
-        var bit = 1UL << column;
-        if ((_set & bit) != 0)
-        {
-            throw new InvalidOperationException($"column {column} is already set for this row");
-        }
-
-        _set |= bit;
-    }
 
     /// <summary>A row's value must be null or of its column's type, on either database.</summary>
     protected static void CheckColumn(object? value, RowType type)
@@ -169,7 +102,7 @@ internal abstract class RowsUpsert : IAsyncDisposable
         var fits = (type, value) switch
         {
             (_, null) or (RowType.Text, string) or (RowType.Integer, int) or (RowType.BigInteger, long or int) or (RowType.Boolean, bool)
-                or (RowType.Timestamp, DateTime) or (RowType.Date, DateOnly) or (RowType.Bytes, byte[]) => true,
+                or (RowType.Timestamp, DateTime) or (RowType.Date, DateOnly) or (RowType.Bytes, byte[] or ReadOnlyMemory<byte>) => true,
             _ => false,
         };
         if (!fits)
@@ -222,20 +155,6 @@ internal sealed class SqliteRowsUpsert : RowsUpsert
             Bind(_columns[i], row[i]);
         }
 
-        return AddSetRowAsync(cancellationToken);
-    }
-
-    protected override void SetText(int column, string? value) =>
-        Check(value is null ? raw.sqlite3_bind_null(_statement, _columns[column]) : raw.sqlite3_bind_text(_statement, _columns[column], Utf8(value)));
-
-    protected override void SetInt64(int column, long? value) =>
-        Check(value is { } n ? raw.sqlite3_bind_int64(_statement, _columns[column], n) : raw.sqlite3_bind_null(_statement, _columns[column]));
-
-    protected override void SetTimestamp(int column, DateTime? value) =>
-        Check(value is { } t ? raw.sqlite3_bind_text(_statement, _columns[column], Timestamp(t)) : raw.sqlite3_bind_null(_statement, _columns[column]));
-
-    protected override ValueTask AddSetRowAsync(CancellationToken cancellationToken)
-    {
         cancellationToken.ThrowIfCancellationRequested();
         int rc;
         while ((rc = raw.sqlite3_step(_statement)) == raw.SQLITE_ROW)
@@ -280,6 +199,7 @@ internal sealed class SqliteRowsUpsert : RowsUpsert
             DateTime t => raw.sqlite3_bind_text(_statement, index, Timestamp(t)),
             DateOnly d => raw.sqlite3_bind_text(_statement, index, Format(d, IsoDate)),
             byte[] bytes => raw.sqlite3_bind_blob(_statement, index, bytes),
+            ReadOnlyMemory<byte> bytes => raw.sqlite3_bind_blob(_statement, index, bytes.Span), // SQLite copies it: the caller's buffer may be reused
             _ => throw new ArgumentException($"a {value.GetType().Name} cannot be bound", nameof(value)),
         };
         Check(rc);
@@ -375,7 +295,6 @@ internal sealed class ArrayRowsUpsert : RowsUpsert
     private readonly NpgsqlCommand _command;
     private readonly NpgsqlParameter[] _columns;
     private readonly List<object?>[] _values;
-    private readonly object?[] _row;
 
     public ArrayRowsUpsert(NpgsqlConnection connection, NpgsqlTransaction? transaction, string insert, string select, string conflict, RowType[] types)
         : base(types)
@@ -387,7 +306,6 @@ internal sealed class ArrayRowsUpsert : RowsUpsert
             + $"FROM unnest({string.Join(", ", names.Select(n => "@" + n))}) AS r({string.Join(", ", names)})\n{conflict}";
         _columns = [.. types.Select((t, i) => _command.Parameters.Add(new NpgsqlParameter("@" + names[i], NpgsqlDbType.Array | DbType(t))))];
         _values = [.. types.Select(_ => new List<object?>(MaxRows))];
-        _row = new object?[types.Length];
     }
 
     public override RowsUpsert With(string name, object? value)
@@ -402,24 +320,12 @@ internal sealed class ArrayRowsUpsert : RowsUpsert
         for (var i = 0; i < Types.Length; i++)
         {
             CheckColumn(row[i], Types[i]);
-            _values[i].Add(row[i] is DateTime t ? UtcTime.Of(t) : row[i]);
-        }
-
-        await AppendedAsync(cancellationToken);
-    }
-
-    // Held until the row is added whole, so the columns' arrays never get out of step.
-    protected override void SetText(int column, string? value) => _row[column] = value;
-
-    protected override void SetInt64(int column, long? value) => _row[column] = value;
-
-    protected override void SetTimestamp(int column, DateTime? value) => _row[column] = value is { } t ? UtcTime.Of(t) : null;
-
-    protected override async ValueTask AddSetRowAsync(CancellationToken cancellationToken)
-    {
-        for (var i = 0; i < _row.Length; i++)
-        {
-            _values[i].Add(_row[i]);
+            _values[i].Add(row[i] switch
+            {
+                DateTime t => UtcTime.Of(t),
+                ReadOnlyMemory<byte> bytes => bytes.ToArray(), // copied: the caller's buffer may be reused once the row is added
+                var value => value,
+            });
         }
 
         await AppendedAsync(cancellationToken);

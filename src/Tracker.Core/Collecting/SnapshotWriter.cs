@@ -111,14 +111,15 @@ public sealed class SnapshotWriter(WriteGate gate)
 
     /// <summary>
     /// Records that these base models' children were listed completely up to <paramref name="at"/>, with the newest creation
-    /// date listed and how many children are now stored (counted on the children's unique index, not their rows).
+    /// date listed and how many distinct children are now stored. A base listed again after an earlier pass has its blocks
+    /// merged into one, so that the pages re-listed each day (mostly children already known) do not pile up.
     /// </summary>
     public static async Task MarkLineageSyncedAsync(
-        TrackerDbContext db, IReadOnlyCollection<(long ModelId, DateTime? Newest)> models, DateTime at, CancellationToken cancellationToken)
+        TrackerDbContext db, IReadOnlyCollection<LineagePass> passes, DateTime at, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(db);
-        ArgumentNullException.ThrowIfNull(models);
-        if (models.Count == 0)
+        ArgumentNullException.ThrowIfNull(passes);
+        if (passes.Count == 0)
         {
             return;
         }
@@ -128,17 +129,22 @@ public sealed class SnapshotWriter(WriteGate gate)
         await using var command = db.Database.GetDbConnection().CreateCommand();
         command.Transaction = db.Database.CurrentTransaction?.GetDbTransaction();
         command.CommandText = """
-            UPDATE "Models" SET "LineageSyncedAt" = @at, "LineageNewestAt" = @newest,
-                "LineageKnown" = (SELECT COUNT(*) FROM "Derivatives" WHERE "BaseModelId" = @id)
-            WHERE "Id" = @id
+            UPDATE "Models" SET "LineageSyncedAt" = @at, "LineageNewestAt" = @newest, "LineageKnown" = @known WHERE "Id" = @id
             """;
         var id = Add(command, "@id", 0L);
         var newest = Add(command, "@newest", null);
+        var known = Add(command, "@known", 0);
         Add(command, "@at", UtcTime.Of(at));
-        foreach (var (modelId, newestAt) in models)
+        foreach (var pass in passes)
         {
-            id.Value = modelId;
-            newest.Value = newestAt is { } t ? UtcTime.Of(t) : DBNull.Value;
+            // Blocks only from this pass: its pages, whose distinct children the listing counted. With blocks from an
+            // earlier pass, merged into one, whose children are distinct.
+            var blocks = db.DerivativeBlocks.Where(b => b.BaseModelId == pass.ModelId);
+            known.Value = !await blocks.AnyAsync(b => b.SeenAt < pass.ListedFrom, cancellationToken) ? pass.Listed
+                : await blocks.Skip(1).AnyAsync(cancellationToken) ? await MergeBlocksAsync(db, pass.ModelId, cancellationToken)
+                : await blocks.Select(b => b.Count).SingleAsync(cancellationToken);
+            id.Value = pass.ModelId;
+            newest.Value = pass.Newest is { } t ? UtcTime.Of(t) : DBNull.Value;
             await command.ExecuteNonQueryAsync(cancellationToken);
         }
     }
@@ -160,59 +166,36 @@ public sealed class SnapshotWriter(WriteGate gate)
         return rows;
     }
 
-    /// <summary>Upserts a page of a base model's children (the model tree), in <paramref name="db"/>'s transaction.</summary>
+    /// <summary>
+    /// Stores a page of a base model's children (the model tree) as one block, in <paramref name="db"/>'s transaction.
+    /// A child the page lists twice is stored once, as first listed (hubs compare ids case-insensitively).
+    /// </summary>
     public static async Task<int> WriteDerivativesAsync(
         TrackerDbContext db, long baseModelId, IReadOnlyList<DerivativeRow> children, DateTime now, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(db);
         ArgumentNullException.ThrowIfNull(children);
         if (children.Count == 0)
         {
             return 0;
         }
 
-        await using var upsert = RowsUpsert.On(db,
-            """INSERT INTO "Derivatives" ("BaseModelId", "RepoId", "RepoKey", "Relation", "CreatedAt", "Downloads30d", "DownloadsAllTime", "Likes", "FirstSeenAt", "LastSeenAt")""",
-            "@b, {0}, {1}, {2}, {3}, {4}, {5}, {6}, @now, @now",
-            """
-            ON CONFLICT ("BaseModelId", "RepoKey") DO UPDATE SET
-                "RepoId" = excluded."RepoId", "Relation" = COALESCE(excluded."Relation", "Derivatives"."Relation"),
-                "CreatedAt" = COALESCE(excluded."CreatedAt", "Derivatives"."CreatedAt"), "Downloads30d" = excluded."Downloads30d",
-                "DownloadsAllTime" = excluded."DownloadsAllTime", "Likes" = excluded."Likes", "LastSeenAt" = excluded."LastSeenAt"
-            """,
-            [RowType.Text, RowType.Text, RowType.Text, RowType.Timestamp, RowType.BigInteger, RowType.BigInteger, RowType.BigInteger]);
-        upsert.With("@b", baseModelId).With("@now", now);
-        // One row per child (hubs compare ids case-insensitively): PostgreSQL refuses a statement that would update the
-        // same row twice. Keyed here, on the writer's thread, rather than on the fetching's, and sorted in the unique index's
-        // order: a page of children lands on the index's leaves in one sweep instead of at random, so SQLite's page cache
-        // holds each leaf once per page rather than reading it again for every child. Sorting the keys with their positions
-        // also finds the repeats (side by side once sorted), without a set of the page's keys.
-        var count = children.Count;
-        var keys = new string[count];
-        var positions = new int[count];
-        for (var i = 0; i < count; i++)
+        using var buffer = new PooledBuffer(children.Count * 128);
+        var seen = new HashSet<string>(children.Count, StringComparer.Ordinal);
+        await using (var json = DerivativeBlocks.StartBlock(buffer))
         {
-            keys[i] = children[i].RepoId.ToLowerInvariant();
-            positions[i] = i;
-        }
-
-        Array.Sort(keys, positions, StringComparer.Ordinal);
-        for (var i = 0; i < count;)
-        {
-            // A repeated child: the page's first listing of it wins, wherever the sort put it among its repeats.
-            var first = positions[i];
-            var next = i + 1;
-            for (; next < count && string.Equals(keys[next], keys[i], StringComparison.Ordinal); next++)
+            foreach (var c in children)
             {
-                first = Math.Min(first, positions[next]);
+                if (seen.Add(c.RepoId.ToLowerInvariant()))
+                {
+                    DerivativeBlocks.WriteChild(json, c.RepoId, c.Relation, c.CreatedAt, c.Downloads30d, c.DownloadsAllTime, c.Likes);
+                }
             }
 
-            var c = children[first];
-            await upsert.Set(0, c.RepoId).Set(1, keys[i]).Set(2, c.Relation).Set(3, c.CreatedAt).Set(4, c.Downloads30d).Set(5, c.DownloadsAllTime).Set(6, c.Likes)
-                .AddRowAsync(cancellationToken);
-            i = next;
+            json.WriteEndArray();
         }
 
-        await upsert.FlushAsync(cancellationToken);
+        await InsertBlockAsync(db, baseModelId, now, seen.Count, buffer.Written, cancellationToken);
         return children.Count;
     }
 
@@ -350,6 +333,44 @@ public sealed class SnapshotWriter(WriteGate gate)
         await upsert.FlushAsync(cancellationToken);
     }
 
+    /// <summary>Replaces a base's blocks by one holding each child as the blocks say it is now, with its own listing times.</summary>
+    private static async Task<int> MergeBlocksAsync(TrackerDbContext db, long baseModelId, CancellationToken cancellationToken)
+    {
+        var children = new Dictionary<string, Derivative>(StringComparer.Ordinal);
+        long lastId = 0;
+        var seenAt = DateTime.MinValue;
+        await foreach (var block in db.DerivativeBlocks.AsNoTracking().Where(b => b.BaseModelId == baseModelId).OrderBy(b => b.Id)
+            .AsAsyncEnumerable().WithCancellation(cancellationToken))
+        {
+            DerivativeBlocks.Fold(children, baseModelId, block.SeenAt, block.Children);
+            (lastId, seenAt) = (block.Id, block.SeenAt > seenAt ? block.SeenAt : seenAt);
+        }
+
+        using var buffer = new PooledBuffer(children.Count * 160);
+        await using (var json = DerivativeBlocks.StartBlock(buffer))
+        {
+            foreach (var c in children.Values)
+            {
+                DerivativeBlocks.WriteChild(json, c.RepoId, c.Relation, c.CreatedAt, c.Downloads30d, c.DownloadsAllTime, c.Likes, c.FirstSeenAt, c.LastSeenAt);
+            }
+
+            json.WriteEndArray();
+        }
+
+        await db.DerivativeBlocks.Where(b => b.BaseModelId == baseModelId && b.Id <= lastId).ExecuteDeleteAsync(cancellationToken);
+        await InsertBlockAsync(db, baseModelId, seenAt, children.Count, buffer.Written, cancellationToken);
+        return children.Count;
+    }
+
+    private static async Task InsertBlockAsync(
+        TrackerDbContext db, long baseModelId, DateTime seenAt, int count, ReadOnlyMemory<byte> children, CancellationToken cancellationToken)
+    {
+        await using var insert = RowsUpsert.On(db, """INSERT INTO "DerivativeBlocks" ("BaseModelId", "SeenAt", "Count", "Children")""", "{0}, {1}, {2}, {3}", "",
+            [RowType.BigInteger, RowType.Timestamp, RowType.Integer, RowType.Bytes]);
+        await insert.AddAsync([baseModelId, seenAt, count, children], cancellationToken);
+        await insert.FlushAsync(cancellationToken);
+    }
+
     private static DbParameter Add(DbCommand command, string name, object? value)
     {
         var parameter = command.CreateParameter();
@@ -360,5 +381,11 @@ public sealed class SnapshotWriter(WriteGate gate)
     }
 }
 
-/// <summary>A child of a base model as stored: its id, relation, creation and counters.</summary>
+/// <summary>
+/// One base model's lineage listed completely: the newest creation date known, when this listing began, and how many
+/// distinct children it listed.
+/// </summary>
+public sealed record LineagePass(long ModelId, DateTime? Newest, DateTime ListedFrom, int Listed);
+
+/// <summary>A child of a base model as listed: its id, relation, creation and counters.</summary>
 public sealed record DerivativeRow(string RepoId, string? Relation, DateTime? CreatedAt, long? Downloads30d, long? DownloadsAllTime, long? Likes);

@@ -15,25 +15,6 @@ public sealed class DerivativeCount
     public long? Total { get; set; }
 }
 
-/// <summary>A derivative (child) of a family base model on Hugging Face, from the model tree.</summary>
-public sealed class Derivative
-{
-    public long Id { get; set; }
-    public long BaseModelId { get; set; }
-    public required string RepoId { get; set; }
-    public required string RepoKey { get; set; }
-
-    /// <summary>finetune, quantized, adapter or merge, from the child's <c>base_model:{relation}:{base}</c> tag; null when untagged.</summary>
-    public string? Relation { get; set; }
-
-    public DateTime? CreatedAt { get; set; }
-    public long? Downloads30d { get; set; }
-    public long? DownloadsAllTime { get; set; }
-    public long? Likes { get; set; }
-    public DateTime FirstSeenAt { get; set; }
-    public DateTime LastSeenAt { get; set; }
-}
-
 /// <summary>A GitHub repository of a family. Moved repositories keep their row and record where they went.</summary>
 public sealed class GitHubRepo
 {

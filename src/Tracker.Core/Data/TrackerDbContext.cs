@@ -15,7 +15,7 @@ public class TrackerDbContext(DbContextOptions options) : DbContext(options)
     public DbSet<CollectionRun> CollectionRuns => Set<CollectionRun>();
     public DbSet<DailyTotal> DailyTotals => Set<DailyTotal>();
     public DbSet<DerivativeCount> DerivativeCounts => Set<DerivativeCount>();
-    public DbSet<Derivative> Derivatives => Set<Derivative>();
+    public DbSet<DerivativeBlock> DerivativeBlocks => Set<DerivativeBlock>();
     public DbSet<GitHubRepo> Repos => Set<GitHubRepo>();
     public DbSet<RepoSnapshot> RepoSnapshots => Set<RepoSnapshot>();
     public DbSet<GitHubReleaseRow> Releases => Set<GitHubReleaseRow>();
@@ -77,15 +77,11 @@ public class TrackerDbContext(DbContextOptions options) : DbContext(options)
             e.HasOne<TrackedModel>().WithMany().HasForeignKey(d => d.ModelId).OnDelete(DeleteBehavior.Cascade);
         });
 
-        modelBuilder.Entity<Derivative>(e =>
+        modelBuilder.Entity<DerivativeBlock>(e =>
         {
-            // The only index: a page of children costs one index insert each. Queries by creation date read whole
-            // families anyway, and where the next listing stops is kept on the base model (LineageNewestAt).
-            e.HasIndex(d => new { d.BaseModelId, d.RepoKey }).IsUnique();
-            e.Property(d => d.RepoId).HasMaxLength(256);
-            e.Property(d => d.RepoKey).HasMaxLength(256);
-            e.Property(d => d.Relation).HasMaxLength(16);
-            e.HasOne<TrackedModel>().WithMany().HasForeignKey(d => d.BaseModelId).OnDelete(DeleteBehavior.Cascade);
+            // Read a base at a time, in the order written.
+            e.HasIndex(b => new { b.BaseModelId, b.Id });
+            e.HasOne<TrackedModel>().WithMany().HasForeignKey(b => b.BaseModelId).OnDelete(DeleteBehavior.Cascade);
         });
 
         modelBuilder.Entity<GitHubRepo>(e =>

@@ -133,10 +133,8 @@ public sealed class ClaimsQueries(ClaimsLedger ledger, TrackerQueries queries, I
             case ClaimMetrics.Reception:
                 await using (var db = await contexts.CreateDbContextAsync(cancellationToken))
                 {
-                    var born = await (from d in db.Derivatives.AsNoTracking()
-                                      join m in db.Models.AsNoTracking() on d.BaseModelId equals m.Id
-                                      where m.FamilyId == family && m.RepoKey.Contains("hunyuan3d")
-                                      select new { d.RepoKey, Created = d.CreatedAt ?? d.FirstSeenAt }).ToListAsync(cancellationToken);
+                    var bases = db.Models.Where(m => m.FamilyId == family && m.RepoKey.Contains("hunyuan3d")).Select(m => m.Id);
+                    var born = (await DerivativeBlocks.ReadAsync(db, bases, cancellationToken)).Select(d => new { d.RepoKey, Created = d.CreatedAt ?? d.FirstSeenAt }).ToList();
                     if (born.Count == 0)
                     {
                         return null;

@@ -285,11 +285,10 @@ public sealed partial class TrackerQueries
     {
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
         var key = repoId.ToLowerInvariant();
-        var children = db.Derivatives.AsNoTracking().Where(d => db.Models.Any(m => m.Id == d.BaseModelId && m.RepoKey == key));
-        var byRelation = await children.GroupBy(d => d.Relation ?? "unknown").Select(g => new { g.Key, Count = g.Count() })
-            .ToDictionaryAsync(g => g.Key, g => g.Count, cancellationToken);
-        var top = await children.OrderByDescending(d => d.DownloadsAllTime ?? -1).ThenBy(d => d.RepoKey).Take(20)
-            .Select(d => new DerivativeRow(d.RepoId, d.Relation, d.CreatedAt, d.DownloadsAllTime, d.Likes)).ToListAsync(cancellationToken);
+        var children = await DerivativeBlocks.ReadAsync(db, db.Models.Where(m => m.RepoKey == key).Select(m => m.Id), cancellationToken);
+        var byRelation = children.GroupBy(d => d.Relation ?? "unknown").ToDictionary(g => g.Key, g => g.Count());
+        var top = children.OrderByDescending(d => d.DownloadsAllTime ?? -1).ThenBy(d => d.RepoKey, StringComparer.Ordinal).Take(20)
+            .Select(d => new DerivativeRow(d.RepoId, d.Relation, d.CreatedAt, d.DownloadsAllTime, d.Likes)).ToList();
         return new ModelDerivatives(byRelation, top);
     }
 

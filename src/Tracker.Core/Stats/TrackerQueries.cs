@@ -443,10 +443,8 @@ public sealed partial class TrackerQueries(IDbContextFactory<TrackerDbContext> c
     /// </summary>
     private async Task<Series> DerivativeSeriesAsync(TrackerDbContext db, string familyId, string? relation, DateOnly? from, DateOnly? to, CancellationToken cancellationToken)
     {
-        var children = await (from d in db.Derivatives.AsNoTracking()
-                              join m in db.Models.AsNoTracking() on d.BaseModelId equals m.Id
-                              where m.FamilyId == familyId && (relation == null || d.Relation == relation)
-                              select new { d.RepoKey, d.CreatedAt, d.FirstSeenAt, d.LastSeenAt }).ToListAsync(cancellationToken);
+        var children = (await DerivativeBlocks.ReadAsync(db, db.Models.Where(m => m.FamilyId == familyId).Select(m => m.Id), cancellationToken))
+            .Where(d => relation == null || d.Relation == relation).ToList();
         if (children.Count == 0)
         {
             return new Series(familyId, Metrics.Derivatives, Platform.HuggingFace, relation, [], null,

@@ -312,8 +312,9 @@ public sealed class CollectionTests
 
         // The model tree is stored child by child, with the relation from the child's base_model tag.
         await using var db = rig.Db();
-        Assert.Equal(tree.Values.Sum(c => c.Count), await db.Derivatives.CountAsync());
-        Assert.Equal(tree.Values.SelectMany(c => c).Count(c => c.Relation == "merge"), await db.Derivatives.CountAsync(d => d.Relation == "merge"));
+        var stored = await DerivativeBlocks.ReadAsync(db, db.Models.Select(m => m.Id), CancellationToken.None);
+        Assert.Equal(tree.Values.Sum(c => c.Count), stored.Count);
+        Assert.Equal(tree.Values.SelectMany(c => c).Count(c => c.Relation == "merge"), stored.Count(d => d.Relation == "merge"));
     }
 
     [Theory]
@@ -377,8 +378,20 @@ public sealed class CollectionTests
         Assert.Single(lineage);
         Assert.Contains(Uri.EscapeDataString("base_model:" + baseId), lineage[0], StringComparison.Ordinal);
         await using var db = rig.Db();
-        Assert.Equal(tree.Values.Sum(c => c.Count), await db.Derivatives.CountAsync());
+        var stored = await DerivativeBlocks.ReadAsync(db, db.Models.Select(m => m.Id), CancellationToken.None);
+        Assert.Equal(tree.Values.Sum(c => c.Count), stored.Count);
         Assert.Equal(basesWithChildren, tree.Count);
+
+        // The base listed again has its blocks merged into one; its children keep the day each was first listed.
+        var listedAgain = await db.Models.Where(m => m.Source == "huggingface" && m.RepoId == baseId).Select(m => m.Id).SingleAsync();
+        Assert.Equal(1, await db.DerivativeBlocks.CountAsync(b => b.BaseModelId == listedAgain));
+        Assert.True(await db.DerivativeBlocks.CountAsync() > tree.Count, "the bases listed once keep one block per page");
+        var again = stored.Where(d => d.BaseModelId == listedAgain).ToList();
+        Assert.Equal(children.Count, again.Count);
+        Assert.Equal([new DateOnly(2026, 11, 21)], again.Where(d => d.RepoKey.StartsWith("late/", StringComparison.Ordinal)).Select(d => DateOnly.FromDateTime(d.FirstSeenAt)).Distinct());
+        Assert.DoesNotContain(again.Where(d => !d.RepoKey.StartsWith("late/", StringComparison.Ordinal)), d => DateOnly.FromDateTime(d.FirstSeenAt) != new DateOnly(2026, 11, 20));
+        // Listed on the second day: the two new children and the known one that ended the listing's one page (page size 3).
+        Assert.Equal(3, again.Count(d => DateOnly.FromDateTime(d.LastSeenAt) == new DateOnly(2026, 11, 21)));
 
         // Where the next listing stops, and what it is compared with, are kept on each base.
         var state = await db.Models.AsNoTracking().Where(m => m.Source == "huggingface" && m.LineageSyncedAt != null)

@@ -24,35 +24,34 @@ public sealed class RowsUpsertTests
         using var host = await CoreHost.StartAsync(database, NoHub);
         var contexts = host.Services.GetRequiredService<IDbContextFactory<TrackerDbContext>>();
         var gate = host.Services.GetRequiredService<WriteGate>();
-        var baseId = await AddBaseModelAsync(contexts);
 
         // Third-party text with quotes, a NUL-free control character and non-ASCII; a null; the largest long.
-        var hostile = "u/\"quoted\" \u4e2d\u6587 'x'; DROP TABLE \"Derivatives\";--\t\U0001F600";
+        var hostile = "u/\"quoted\" \u4e2d\u6587 'x'; DROP TABLE \"Models\";--\t\U0001F600";
         await WriteAsync(
-            [hostile, hostile.ToLowerInvariant(), "quantized", Now.AddDays(-3), long.MaxValue, null, 0L],
+            [hostile, hostile.ToLowerInvariant(), "text-generation", Now.AddDays(-3), long.MaxValue, null, 0L],
             ["plain/model", "plain/model", null, null, null, 5L, 1L]);
-        // Same keys again: the row is updated, not duplicated; a null relation or creation keeps what was known.
+        // Same keys again: the row is updated, not duplicated; a null pipeline tag or creation keeps what was known.
         await WriteAsync([hostile, hostile.ToLowerInvariant(), null, null, 7L, 8L, 9L]);
 
         await using (var db = await contexts.CreateDbContextAsync())
         {
-            var rows = await db.Derivatives.AsNoTracking().OrderBy(d => d.RepoKey).ToListAsync();
+            var rows = await db.Models.AsNoTracking().Where(m => m.Source == "test").OrderBy(m => m.RepoKey).ToListAsync();
             Assert.Equal(2, rows.Count);
             var plain = rows[0];
             Assert.Equal("plain/model", plain.RepoId);
-            Assert.Null(plain.Relation);
+            Assert.Null(plain.PipelineTag);
             Assert.Null(plain.CreatedAt);
             Assert.Null(plain.Downloads30d);
             Assert.Equal((5L, 1L), (plain.DownloadsAllTime!.Value, plain.Likes!.Value));
             var odd = rows[1];
             Assert.Equal(hostile, odd.RepoId);
-            Assert.Equal("quantized", odd.Relation);
+            Assert.Equal("text-generation", odd.PipelineTag);
             Assert.Equal(Now.AddDays(-3), odd.CreatedAt!.Value.ToUniversalTime());
             Assert.Equal((7L, 8L, 9L), (odd.Downloads30d!.Value, odd.DownloadsAllTime!.Value, odd.Likes!.Value));
             Assert.Equal(Now, odd.FirstSeenAt.ToUniversalTime());
 
-            // Dates written here compare with dates EF binds, on both providers (the lineage queries rely on it).
-            Assert.Equal(1, await db.Derivatives.CountAsync(d => d.CreatedAt >= Now.AddDays(-3) && d.CreatedAt < Now.AddDays(-2)));
+            // Dates written here compare with dates EF binds, on both providers.
+            Assert.Equal(1, await db.Models.CountAsync(m => m.CreatedAt >= Now.AddDays(-3) && m.CreatedAt < Now.AddDays(-2)));
         }
 
         async Task WriteAsync(params object?[][] rows)
@@ -60,16 +59,16 @@ public sealed class RowsUpsertTests
             await using var transaction = await gate.BeginAsync(CancellationToken.None);
             var db = transaction.Db;
             await using (var upsert = RowsUpsert.On(db,
-                """INSERT INTO "Derivatives" ("BaseModelId", "RepoId", "RepoKey", "Relation", "CreatedAt", "Downloads30d", "DownloadsAllTime", "Likes", "FirstSeenAt", "LastSeenAt")""",
-                "@b, {0}, {1}, {2}, {3}, {4}, {5}, {6}, @now, @now",
+                """INSERT INTO "Models" ("Source", "Author", "FamilyId", "RepoId", "RepoKey", "PipelineTag", "CreatedAt", "Downloads30d", "DownloadsAllTime", "Likes", "FirstSeenAt", "LastSeenAt")""",
+                "'test', 'u', 'qwen', {0}, {1}, {2}, {3}, {4}, {5}, {6}, @now, @now",
                 """
-                ON CONFLICT ("BaseModelId", "RepoKey") DO UPDATE SET "Relation" = COALESCE(excluded."Relation", "Derivatives"."Relation"),
-                    "CreatedAt" = COALESCE(excluded."CreatedAt", "Derivatives"."CreatedAt"), "Downloads30d" = excluded."Downloads30d",
+                ON CONFLICT ("Source", "RepoKey") DO UPDATE SET "PipelineTag" = COALESCE(excluded."PipelineTag", "Models"."PipelineTag"),
+                    "CreatedAt" = COALESCE(excluded."CreatedAt", "Models"."CreatedAt"), "Downloads30d" = excluded."Downloads30d",
                     "DownloadsAllTime" = excluded."DownloadsAllTime", "Likes" = excluded."Likes"
                 """,
                 [RowType.Text, RowType.Text, RowType.Text, RowType.Timestamp, RowType.BigInteger, RowType.BigInteger, RowType.BigInteger]))
             {
-                upsert.With("@b", baseId).With("@now", Now);
+                upsert.With("@now", Now);
                 foreach (var row in rows)
                 {
                     await upsert.AddAsync(row, CancellationToken.None);
@@ -144,49 +143,6 @@ public sealed class RowsUpsertTests
         Assert.Contains("FOREIGN KEY", error.Message, StringComparison.Ordinal);
     }
 
-    [Theory]
-    [MemberData(nameof(Providers.Both), MemberType = typeof(Providers))]
-    public async Task Typed_rows_are_written_whole_or_refused(string provider)
-    {
-        await using var database = await TestDatabase.CreateAsync(provider);
-        using var host = await CoreHost.StartAsync(database, NoHub);
-        var contexts = host.Services.GetRequiredService<IDbContextFactory<TrackerDbContext>>();
-        var baseId = await AddBaseModelAsync(contexts);
-        await using (var transaction = await host.Services.GetRequiredService<WriteGate>().BeginAsync(CancellationToken.None))
-        {
-            var db = transaction.Db;
-            await using (var upsert = RowsUpsert.On(db,
-                """INSERT INTO "Derivatives" ("BaseModelId", "RepoId", "RepoKey", "Relation", "CreatedAt", "Downloads30d", "DownloadsAllTime", "Likes", "FirstSeenAt", "LastSeenAt")""",
-                "@b, {0}, {1}, {2}, {3}, {4}, {5}, {6}, @now, @now", """ON CONFLICT ("BaseModelId", "RepoKey") DO NOTHING""",
-                [RowType.Text, RowType.Text, RowType.Text, RowType.Timestamp, RowType.BigInteger, RowType.BigInteger, RowType.BigInteger]))
-            {
-                upsert.With("@b", baseId).With("@now", Now);
-                Assert.Throws<ArgumentException>(() => upsert.Set(3, "2026-11-28")); // a timestamp column
-                Assert.Throws<ArgumentException>(() => upsert.Set(7, 1L)); // no such column
-                upsert.Set(0, "u/A").Set(1, "u/a").Set(2, (string?)null);
-                Assert.Throws<InvalidOperationException>(() => upsert.Set(0, "u/B")); // set twice
-                await Assert.ThrowsAsync<InvalidOperationException>(async () => await upsert.AddRowAsync(CancellationToken.None)); // 3 of 7 set
-                upsert.Set(0, "u/A").Set(1, "u/a").Set(2, (string?)null).Set(3, Now.AddTicks(-1234500)).Set(4, (long?)null).Set(5, long.MaxValue).Set(6, 0L);
-                await upsert.AddRowAsync(CancellationToken.None);
-                Assert.Equal(1, await upsert.FlushAsync(CancellationToken.None));
-            }
-
-            await transaction.CommitAsync(CancellationToken.None);
-        }
-
-        await using (var db = await contexts.CreateDbContextAsync())
-        {
-            var row = await db.Derivatives.AsNoTracking().SingleAsync();
-            Assert.Equal(("u/A", "u/a"), (row.RepoId, row.RepoKey));
-            Assert.Null(row.Relation);
-            Assert.Null(row.Downloads30d);
-            Assert.Equal(Now.AddTicks(-1234500), row.CreatedAt!.Value.ToUniversalTime());
-            Assert.Equal((long.MaxValue, 0L), (row.DownloadsAllTime!.Value, row.Likes!.Value));
-            // Compared as the database compares it: the text written by hand matches the value EF Core binds.
-            Assert.Equal(1, await db.Derivatives.CountAsync(d => d.CreatedAt == Now.AddTicks(-1234500)));
-        }
-    }
-
     [Fact]
     public async Task Timestamps_are_written_as_Microsoft_Data_Sqlite_writes_them()
     {
@@ -255,54 +211,5 @@ public sealed class RowsUpsertTests
             Assert.Equal(30000L, await command.ExecuteScalarAsync());
             await db.Database.CloseConnectionAsync();
         }
-    }
-
-    [Theory]
-    [InlineData("base_model:quantized:Qwen/Qwen3-8B", "quantized")]
-    [InlineData("base_model:adapter:qwen/qwen3-8b", "adapter")]
-    [InlineData("base_model:Qwen/Qwen3-8B", null)]
-    [InlineData("base_model:quantized:Qwen/Qwen3-8B-Base", null)]
-    [InlineData("base_model:distilled:Qwen/Qwen3-8B", null)]
-    [InlineData("license:apache-2.0", null)]
-    public void The_relation_is_the_tag_that_names_this_base(string tag, string? relation)
-    {
-        Assert.Equal(relation, SnapshotWriter.RelationTo(["transformers", tag, "region:us"], "Qwen/Qwen3-8B"));
-    }
-
-    /// <summary>The base model the derivative rows of a test belong to.</summary>
-    [Theory]
-    [MemberData(nameof(Providers.Both), MemberType = typeof(Providers))]
-    public async Task A_page_that_lists_a_child_twice_stores_it_once_as_first_listed(string provider)
-    {
-        await using var database = await TestDatabase.CreateAsync(provider);
-        using var host = await CoreHost.StartAsync(database, NoHub);
-        var contexts = host.Services.GetRequiredService<IDbContextFactory<TrackerDbContext>>();
-        var baseId = await AddBaseModelAsync(contexts);
-
-        // The hub compares ids case-insensitively: "Zed/Tuned" and "zed/tuned" are one child, listed twice in the page (a
-        // listing that shifted while it was paged). Many distinct children around them, so the sort has work to do.
-        List<DerivativeRow> page = [.. Enumerable.Range(0, 300).Select(i => new DerivativeRow($"u{i % 7}/Child-{i}", "finetune", Now.AddMinutes(-i), i, i, i))];
-        page.Insert(120, new DerivativeRow("Zed/Tuned", "adapter", Now.AddDays(-1), 1, 2, 3));
-        page.Insert(40, new DerivativeRow("zed/tuned", "merge", Now.AddDays(-2), 4, 5, 6));
-        page.Add(new DerivativeRow("ZED/TUNED", null, null, 7, 8, 9));
-        await using (var turn = await host.Services.GetRequiredService<WriteGate>().BeginAsync(CancellationToken.None))
-        {
-            Assert.Equal(page.Count, await SnapshotWriter.WriteDerivativesAsync(turn.Db, baseId, page, Now, CancellationToken.None));
-            await turn.CommitAsync(CancellationToken.None);
-        }
-
-        await using var db = await contexts.CreateDbContextAsync();
-        Assert.Equal(301, await db.Derivatives.CountAsync());
-        var tuned = await db.Derivatives.SingleAsync(d => d.RepoKey == "zed/tuned");
-        Assert.Equal(("zed/tuned", "merge", 4L), (tuned.RepoId, tuned.Relation, tuned.Downloads30d!.Value));
-    }
-
-    private static async Task<long> AddBaseModelAsync(IDbContextFactory<TrackerDbContext> contexts)
-    {
-        await using var db = await contexts.CreateDbContextAsync();
-        var model = new TrackedModel { Source = "huggingface", RepoId = "Qwen/Q", RepoKey = "qwen/q", Author = "Qwen", FamilyId = "qwen", FirstSeenAt = Now, LastSeenAt = Now };
-        db.Models.Add(model);
-        await db.SaveChangesAsync();
-        return model.Id;
     }
 }

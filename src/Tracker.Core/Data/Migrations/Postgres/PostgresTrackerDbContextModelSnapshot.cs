@@ -328,7 +328,7 @@ namespace Tracker.Core.Data.Migrations.Postgres
                     b.ToTable("DailyTotals");
                 });
 
-            modelBuilder.Entity("Tracker.Core.Data.Derivative", b =>
+            modelBuilder.Entity("Tracker.Core.Data.DerivativeBlock", b =>
                 {
                     b.Property<long>("Id")
                         .ValueGeneratedOnAdd()
@@ -339,44 +339,21 @@ namespace Tracker.Core.Data.Migrations.Postgres
                     b.Property<long>("BaseModelId")
                         .HasColumnType("bigint");
 
-                    b.Property<DateTime?>("CreatedAt")
-                        .HasColumnType("timestamp with time zone");
-
-                    b.Property<long?>("Downloads30d")
-                        .HasColumnType("bigint");
-
-                    b.Property<long?>("DownloadsAllTime")
-                        .HasColumnType("bigint");
-
-                    b.Property<DateTime>("FirstSeenAt")
-                        .HasColumnType("timestamp with time zone");
-
-                    b.Property<DateTime>("LastSeenAt")
-                        .HasColumnType("timestamp with time zone");
-
-                    b.Property<long?>("Likes")
-                        .HasColumnType("bigint");
-
-                    b.Property<string>("Relation")
-                        .HasMaxLength(16)
-                        .HasColumnType("character varying(16)");
-
-                    b.Property<string>("RepoId")
+                    b.Property<byte[]>("Children")
                         .IsRequired()
-                        .HasMaxLength(256)
-                        .HasColumnType("character varying(256)");
+                        .HasColumnType("bytea");
 
-                    b.Property<string>("RepoKey")
-                        .IsRequired()
-                        .HasMaxLength(256)
-                        .HasColumnType("character varying(256)");
+                    b.Property<int>("Count")
+                        .HasColumnType("integer");
+
+                    b.Property<DateTime>("SeenAt")
+                        .HasColumnType("timestamp with time zone");
 
                     b.HasKey("Id");
 
-                    b.HasIndex("BaseModelId", "RepoKey")
-                        .IsUnique();
+                    b.HasIndex("BaseModelId", "Id");
 
-                    b.ToTable("Derivatives");
+                    b.ToTable("DerivativeBlocks");
                 });
 
             modelBuilder.Entity("Tracker.Core.Data.DerivativeCount", b =>
@@ -907,7 +884,7 @@ namespace Tracker.Core.Data.Migrations.Postgres
                         .IsRequired();
                 });
 
-            modelBuilder.Entity("Tracker.Core.Data.Derivative", b =>
+            modelBuilder.Entity("Tracker.Core.Data.DerivativeBlock", b =>
                 {
                     b.HasOne("Tracker.Core.Data.TrackedModel", null)
                         .WithMany()

@@ -317,7 +317,7 @@ namespace Tracker.Core.Data.Migrations.Sqlite
                     b.ToTable("DailyTotals");
                 });
 
-            modelBuilder.Entity("Tracker.Core.Data.Derivative", b =>
+            modelBuilder.Entity("Tracker.Core.Data.DerivativeBlock", b =>
                 {
                     b.Property<long>("Id")
                         .ValueGeneratedOnAdd()
@@ -326,44 +326,21 @@ namespace Tracker.Core.Data.Migrations.Sqlite
                     b.Property<long>("BaseModelId")
                         .HasColumnType("INTEGER");
 
-                    b.Property<DateTime?>("CreatedAt")
-                        .HasColumnType("TEXT");
-
-                    b.Property<long?>("Downloads30d")
-                        .HasColumnType("INTEGER");
-
-                    b.Property<long?>("DownloadsAllTime")
-                        .HasColumnType("INTEGER");
-
-                    b.Property<DateTime>("FirstSeenAt")
-                        .HasColumnType("TEXT");
-
-                    b.Property<DateTime>("LastSeenAt")
-                        .HasColumnType("TEXT");
-
-                    b.Property<long?>("Likes")
-                        .HasColumnType("INTEGER");
-
-                    b.Property<string>("Relation")
-                        .HasMaxLength(16)
-                        .HasColumnType("TEXT");
-
-                    b.Property<string>("RepoId")
+                    b.Property<byte[]>("Children")
                         .IsRequired()
-                        .HasMaxLength(256)
-                        .HasColumnType("TEXT");
+                        .HasColumnType("BLOB");
 
-                    b.Property<string>("RepoKey")
-                        .IsRequired()
-                        .HasMaxLength(256)
+                    b.Property<int>("Count")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<DateTime>("SeenAt")
                         .HasColumnType("TEXT");
 
                     b.HasKey("Id");
 
-                    b.HasIndex("BaseModelId", "RepoKey")
-                        .IsUnique();
+                    b.HasIndex("BaseModelId", "Id");
 
-                    b.ToTable("Derivatives");
+                    b.ToTable("DerivativeBlocks");
                 });
 
             modelBuilder.Entity("Tracker.Core.Data.DerivativeCount", b =>
@@ -882,7 +859,7 @@ namespace Tracker.Core.Data.Migrations.Sqlite
                         .IsRequired();
                 });
 
-            modelBuilder.Entity("Tracker.Core.Data.Derivative", b =>
+            modelBuilder.Entity("Tracker.Core.Data.DerivativeBlock", b =>
                 {
                     b.HasOne("Tracker.Core.Data.TrackedModel", null)
                         .WithMany()

@@ -1,0 +1,320 @@
+using System.Buffers;
+using System.Text.Json;
+using Microsoft.EntityFrameworkCore;
+
+namespace Tracker.Core.Data;
+
+/// <summary>
+/// Children of a family base model on Hugging Face (the model tree), stored as listed: one block per lineage page, its
+/// children a UTF-8 JSON array in <see cref="Children"/>. Two million children are two thousand rows, not two million:
+/// storing a page costs one insert, where a row per child cost the collection most of its writing time (see
+/// tests/Tracker.Benchmarks/README.md). What a child is today — <see cref="Derivative"/> — is the blocks of its base read in
+/// order, each later listing updating the earlier ones as an upsert would (<see cref="DerivativeBlocks.ReadAsync"/>).
+/// </summary>
+/// <remarks>
+/// Each child is <c>[repoId, relation, createdAt, downloads30d, downloadsAllTime, likes]</c>, nulls where the hub sent
+/// nothing, times in ISO 8601 UTC; a merged block adds <c>firstSeenAt, lastSeenAt</c>, which otherwise are the block's
+/// <see cref="SeenAt"/>. In SQL: <c>json_each(CAST("Children" AS TEXT))</c> on SQLite,
+/// <c>json_array_elements(convert_from("Children", 'UTF8')::json)</c> on PostgreSQL.
+/// </remarks>
+public sealed class DerivativeBlock
+{
+    public long Id { get; set; }
+    public long BaseModelId { get; set; }
+
+    /// <summary>When the page was listed; for a merged block, the latest listing merged into it.</summary>
+    public DateTime SeenAt { get; set; }
+
+    /// <summary>How many children the block holds (each once).</summary>
+    public int Count { get; set; }
+
+    public required byte[] Children { get; set; }
+}
+
+/// <summary>A derivative (child) of a family base model on Hugging Face, as its base's blocks say it is now.</summary>
+public sealed class Derivative
+{
+    public long BaseModelId { get; set; }
+    public required string RepoId { get; set; }
+
+    /// <summary>Lower-cased <see cref="RepoId"/>: the hub compares ids case-insensitively.</summary>
+    public required string RepoKey { get; set; }
+
+    /// <summary>finetune, quantized, adapter or merge, from the child's <c>base_model:{relation}:{base}</c> tag; null when untagged.</summary>
+    public string? Relation { get; set; }
+
+    public DateTime? CreatedAt { get; set; }
+    public long? Downloads30d { get; set; }
+    public long? DownloadsAllTime { get; set; }
+    public long? Likes { get; set; }
+    public DateTime FirstSeenAt { get; set; }
+    public DateTime LastSeenAt { get; set; }
+}
+
+/// <summary>Writes and reads the children's blocks.</summary>
+public static class DerivativeBlocks
+{
+    private const int Fields = 6;
+
+    /// <summary>Starts a block's JSON; written whole when the writer is disposed.</summary>
+    public static Utf8JsonWriter StartBlock(IBufferWriter<byte> buffer)
+    {
+        var writer = new Utf8JsonWriter(buffer);
+        writer.WriteStartArray();
+        return writer;
+    }
+
+    /// <summary>Adds one child to a block; its own listing times only in a merged block.</summary>
+    public static void WriteChild(
+        Utf8JsonWriter writer, string repoId, string? relation, DateTime? createdAt, long? downloads30d, long? downloadsAllTime, long? likes,
+        DateTime? firstSeenAt = null, DateTime? lastSeenAt = null)
+    {
+        ArgumentNullException.ThrowIfNull(writer);
+        writer.WriteStartArray();
+        writer.WriteStringValue(repoId);
+        WriteOrNull(writer, relation);
+        WriteOrNull(writer, createdAt);
+        WriteOrNull(writer, downloads30d);
+        WriteOrNull(writer, downloadsAllTime);
+        WriteOrNull(writer, likes);
+        if (firstSeenAt is not null || lastSeenAt is not null)
+        {
+            WriteOrNull(writer, firstSeenAt);
+            WriteOrNull(writer, lastSeenAt);
+        }
+
+        writer.WriteEndArray();
+    }
+
+    /// <summary>
+    /// The children of these base models as they are now: each base's blocks in the order they were written, a later
+    /// listing of a child replacing its id's spelling, counters and last listing, and filling a relation or creation date
+    /// only where the earlier one had none — what an upsert per child would have kept.
+    /// </summary>
+    public static async Task<List<Derivative>> ReadAsync(TrackerDbContext db, IQueryable<long> baseIds, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(db);
+        var children = new List<Derivative>();
+        var current = new Dictionary<string, Derivative>(StringComparer.Ordinal);
+        long? currentBase = null;
+        var blocks = db.DerivativeBlocks.AsNoTracking().Where(b => baseIds.Contains(b.BaseModelId))
+            .OrderBy(b => b.BaseModelId).ThenBy(b => b.Id)
+            .Select(b => new { b.BaseModelId, b.SeenAt, b.Children }).AsAsyncEnumerable();
+        await foreach (var block in blocks.WithCancellation(cancellationToken))
+        {
+            if (block.BaseModelId != currentBase)
+            {
+                children.AddRange(current.Values);
+                current.Clear();
+                currentBase = block.BaseModelId;
+            }
+
+            Fold(current, block.BaseModelId, block.SeenAt, block.Children);
+        }
+
+        children.AddRange(current.Values);
+        return children;
+    }
+
+    /// <summary>Applies one block to a base's children so far (keyed by <see cref="Derivative.RepoKey"/>).</summary>
+    public static void Fold(Dictionary<string, Derivative> children, long baseModelId, DateTime seenAt, byte[] block)
+    {
+        ArgumentNullException.ThrowIfNull(children);
+        var reader = new Utf8JsonReader(block);
+        Expect(ref reader, JsonTokenType.StartArray);
+        while (Next(ref reader) == JsonTokenType.StartArray)
+        {
+            Next(ref reader);
+            var repoId = reader.GetString() ?? throw Malformed();
+            var relation = ReadString(ref reader);
+            var createdAt = ReadTime(ref reader);
+            var downloads30d = ReadLong(ref reader);
+            var downloadsAllTime = ReadLong(ref reader);
+            var likes = ReadLong(ref reader);
+            DateTime first = seenAt, last = seenAt;
+            if (Next(ref reader) != JsonTokenType.EndArray)
+            {
+                first = ReadCurrentTime(ref reader) ?? seenAt;
+                last = ReadTime(ref reader) ?? seenAt;
+                Expect(ref reader, JsonTokenType.EndArray);
+            }
+
+            var key = repoId.ToLowerInvariant();
+            if (children.TryGetValue(key, out var known))
+            {
+                known.RepoId = repoId;
+                known.Relation = relation ?? known.Relation;
+                known.CreatedAt = createdAt ?? known.CreatedAt;
+                (known.Downloads30d, known.DownloadsAllTime, known.Likes) = (downloads30d, downloadsAllTime, likes);
+                known.FirstSeenAt = first < known.FirstSeenAt ? first : known.FirstSeenAt;
+                known.LastSeenAt = last;
+            }
+            else
+            {
+                children[key] = new Derivative
+                {
+                    BaseModelId = baseModelId,
+                    RepoId = repoId,
+                    RepoKey = key,
+                    Relation = relation,
+                    CreatedAt = createdAt,
+                    Downloads30d = downloads30d,
+                    DownloadsAllTime = downloadsAllTime,
+                    Likes = likes,
+                    FirstSeenAt = first,
+                    LastSeenAt = last,
+                };
+            }
+        }
+
+        if (reader.TokenType != JsonTokenType.EndArray)
+        {
+            throw Malformed();
+        }
+    }
+
+    /// <summary>
+    /// A 64-bit hash of a child's key (its lower-cased id), for counting a base's distinct children while they are listed
+    /// without holding on to their ids. Two ids sharing a hash would count once: the next day's listing would then find the
+    /// count one short and list the base's new pages again — one request more, never a child lost.
+    /// </summary>
+    public static ulong KeyHash(string repoId)
+    {
+        ArgumentNullException.ThrowIfNull(repoId);
+        // FNV-1a over the lower-cased id's UTF-16 units. ASCII ids (nearly all) are lowered as they are hashed; any other
+        // goes through the same ToLowerInvariant the stored children are keyed with.
+        var hash = 14695981039346656037UL;
+        if (!System.Text.Ascii.IsValid(repoId))
+        {
+            repoId = repoId.ToLowerInvariant();
+        }
+
+        foreach (var c in repoId)
+        {
+            hash = (hash ^ (c is >= 'A' and <= 'Z' ? c + 32u : c)) * 1099511628211UL;
+        }
+
+        return hash;
+    }
+
+    private static void WriteOrNull(Utf8JsonWriter writer, string? value)
+    {
+        if (value is null)
+        {
+            writer.WriteNullValue();
+        }
+        else
+        {
+            writer.WriteStringValue(value);
+        }
+    }
+
+    private static void WriteOrNull(Utf8JsonWriter writer, DateTime? value)
+    {
+        if (value is { } t)
+        {
+            writer.WriteStringValue(UtcTime.Of(t));
+        }
+        else
+        {
+            writer.WriteNullValue();
+        }
+    }
+
+    private static void WriteOrNull(Utf8JsonWriter writer, long? value)
+    {
+        if (value is { } v)
+        {
+            writer.WriteNumberValue(v);
+        }
+        else
+        {
+            writer.WriteNullValue();
+        }
+    }
+
+    private static string? ReadString(ref Utf8JsonReader reader) => Next(ref reader) switch
+    {
+        JsonTokenType.Null => null,
+        JsonTokenType.String => reader.GetString(),
+        _ => throw Malformed(),
+    };
+
+    private static DateTime? ReadTime(ref Utf8JsonReader reader)
+    {
+        Next(ref reader);
+        return ReadCurrentTime(ref reader);
+    }
+
+    private static DateTime? ReadCurrentTime(ref Utf8JsonReader reader) => reader.TokenType switch
+    {
+        JsonTokenType.Null => null,
+        // An offset, as PostgreSQL writes one, or a Z: either way the instant in UTC.
+        JsonTokenType.String => reader.GetDateTimeOffset().UtcDateTime,
+        _ => throw Malformed(),
+    };
+
+    private static long? ReadLong(ref Utf8JsonReader reader) => Next(ref reader) switch
+    {
+        JsonTokenType.Null => null,
+        JsonTokenType.Number => reader.GetInt64(),
+        _ => throw Malformed(),
+    };
+
+    private static JsonTokenType Next(ref Utf8JsonReader reader) => reader.Read() ? reader.TokenType : throw Malformed();
+
+    private static void Expect(ref Utf8JsonReader reader, JsonTokenType type)
+    {
+        if (Next(ref reader) != type)
+        {
+            throw Malformed();
+        }
+    }
+
+    private static InvalidDataException Malformed() => new($"A derivative block is not an array of [{Fields} or {Fields + 2} fields] arrays.");
+}
+
+/// <summary>
+/// A growing byte buffer over <see cref="ArrayPool{T}"/>, for writing blocks: a block is about 100 KB, and a new array of
+/// that size per page would go on the large object heap, thousands of times a collection.
+/// </summary>
+public sealed class PooledBuffer(int capacity) : IBufferWriter<byte>, IDisposable
+{
+    private byte[] _array = ArrayPool<byte>.Shared.Rent(capacity);
+    private int _length;
+
+    /// <summary>What has been written; valid until the next write or <see cref="Dispose"/>.</summary>
+    public ReadOnlyMemory<byte> Written => _array.AsMemory(0, _length);
+
+    public void Advance(int count) => _length += count;
+
+    public Memory<byte> GetMemory(int sizeHint = 0)
+    {
+        Reserve(sizeHint);
+        return _array.AsMemory(_length);
+    }
+
+    public Span<byte> GetSpan(int sizeHint = 0)
+    {
+        Reserve(sizeHint);
+        return _array.AsSpan(_length);
+    }
+
+    public void Dispose()
+    {
+        ArrayPool<byte>.Shared.Return(_array);
+        _array = [];
+    }
+
+    private void Reserve(int sizeHint)
+    {
+        var needed = _length + Math.Max(sizeHint, 256);
+        if (needed > _array.Length)
+        {
+            var bigger = ArrayPool<byte>.Shared.Rent(Math.Max(needed, _array.Length * 2));
+            _array.AsSpan(0, _length).CopyTo(bigger);
+            ArrayPool<byte>.Shared.Return(_array);
+            _array = bigger;
+        }
+    }
+}
