@@ -135,14 +135,18 @@ public sealed class SnapshotWriter(WriteGate gate)
         var newest = Add(command, "@newest", null);
         var known = Add(command, "@known", 0);
         Add(command, "@at", UtcTime.Of(at));
+        var ids = passes.Select(p => p.ModelId).ToList();
+        var stored = await db.DerivativeBlocks.Where(b => ids.Contains(b.BaseModelId)).GroupBy(b => b.BaseModelId)
+            .Select(g => new { Base = g.Key, Blocks = g.Count(), Oldest = g.Min(b => b.SeenAt), Children = g.Sum(b => b.Count) })
+            .ToDictionaryAsync(g => g.Base, cancellationToken);
         foreach (var pass in passes)
         {
             // Blocks only from this pass: its pages, whose distinct children the listing counted. With blocks from an
-            // earlier pass, merged into one, whose children are distinct.
-            var blocks = db.DerivativeBlocks.Where(b => b.BaseModelId == pass.ModelId);
-            known.Value = !await blocks.AnyAsync(b => b.SeenAt < pass.ListedFrom, cancellationToken) ? pass.Listed
-                : await blocks.Skip(1).AnyAsync(cancellationToken) ? await MergeBlocksAsync(db, pass.ModelId, cancellationToken)
-                : await blocks.Select(b => b.Count).SingleAsync(cancellationToken);
+            // earlier pass: merged into one, whose children are distinct (as are a single block's).
+            var blocks = stored.GetValueOrDefault(pass.ModelId);
+            known.Value = blocks is null || blocks.Oldest >= pass.ListedFrom ? pass.Listed
+                : blocks.Blocks > 1 ? await MergeBlocksAsync(db, pass.ModelId, cancellationToken)
+                : blocks.Children;
             id.Value = pass.ModelId;
             newest.Value = pass.Newest is { } t ? UtcTime.Of(t) : DBNull.Value;
             await command.ExecuteNonQueryAsync(cancellationToken);
@@ -181,12 +185,12 @@ public sealed class SnapshotWriter(WriteGate gate)
         }
 
         using var buffer = new PooledBuffer(children.Count * 128);
-        var seen = new HashSet<string>(children.Count, StringComparer.Ordinal);
+        var seen = new HashSet<string>(children.Count, DerivativeBlocks.KeyComparer);
         await using (var json = DerivativeBlocks.StartBlock(buffer))
         {
             foreach (var c in children)
             {
-                if (seen.Add(c.RepoId.ToLowerInvariant()))
+                if (seen.Add(c.RepoId))
                 {
                     DerivativeBlocks.WriteChild(json, c.RepoId, c.Relation, c.CreatedAt, c.Downloads30d, c.DownloadsAllTime, c.Likes);
                 }
@@ -387,5 +391,5 @@ public sealed class SnapshotWriter(WriteGate gate)
 /// </summary>
 public sealed record LineagePass(long ModelId, DateTime? Newest, DateTime ListedFrom, int Listed);
 
-/// <summary>A child of a base model as listed: its id, relation, creation and counters.</summary>
-public sealed record DerivativeRow(string RepoId, string? Relation, DateTime? CreatedAt, long? Downloads30d, long? DownloadsAllTime, long? Likes);
+/// <summary>A child of a base model as listed: its id, relation, creation and counters (a value: a page is one array).</summary>
+public readonly record struct DerivativeRow(string RepoId, string? Relation, DateTime? CreatedAt, long? Downloads30d, long? DownloadsAllTime, long? Likes);

@@ -174,6 +174,12 @@ public static class DerivativeBlocks
     }
 
     /// <summary>
+    /// Compares children's ids as their keys (lower-cased ids) compare, without lower-casing each: case-insensitive
+    /// ordinal comparison for ASCII ids, the keys themselves otherwise.
+    /// </summary>
+    public static IEqualityComparer<string> KeyComparer { get; } = new ChildKeyComparer();
+
+    /// <summary>
     /// A 64-bit hash of a child's key (its lower-cased id), for counting a base's distinct children while they are listed
     /// without holding on to their ids. Two ids sharing a hash would count once: the next day's listing would then find the
     /// count one short and list the base's new pages again — one request more, never a child lost.
@@ -195,6 +201,20 @@ public static class DerivativeBlocks
         }
 
         return hash;
+    }
+
+    private sealed class ChildKeyComparer : IEqualityComparer<string>
+    {
+        public bool Equals(string? x, string? y) =>
+            x is null || y is null ? ReferenceEquals(x, y)
+            : System.Text.Ascii.IsValid(x) && System.Text.Ascii.IsValid(y) ? string.Equals(x, y, StringComparison.OrdinalIgnoreCase)
+            : string.Equals(x.ToLowerInvariant(), y.ToLowerInvariant(), StringComparison.Ordinal);
+
+        public int GetHashCode(string obj)
+        {
+            var hash = KeyHash(obj);
+            return (int)hash ^ (int)(hash >> 32);
+        }
     }
 
     private static void WriteOrNull(Utf8JsonWriter writer, string? value)

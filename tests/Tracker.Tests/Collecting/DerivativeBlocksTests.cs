@@ -133,6 +133,11 @@ public sealed class DerivativeBlocksTests
         // ASCII in any case, quotes and non-ASCII ids: distinct as their lower-cased ids are, as the stored children are keyed.
         string[] ids = ["Org/Model", "org/model", "ORG/MODEL", "org/Mödel", "ORG/MÖDEL", "x/\"q\"", "X/\"Q\"", "中文/模型", "a/b", "a/B-2", "İ/x"];
         Assert.Equal(ids.Select(i => i.ToLowerInvariant()).Distinct().Count(), ids.Select(DerivativeBlocks.KeyHash).Distinct().Count());
+        Assert.Equal(ids.Select(i => i.ToLowerInvariant()).Distinct().Count(), ids.Distinct(DerivativeBlocks.KeyComparer).Count());
+        foreach (var (a, b) in ids.SelectMany(a => ids.Select(b => (a, b))))
+        {
+            Assert.Equal(string.Equals(a.ToLowerInvariant(), b.ToLowerInvariant(), StringComparison.Ordinal), DerivativeBlocks.KeyComparer.Equals(a, b));
+        }
 
         var buffer = new System.Buffers.ArrayBufferWriter<byte>();
         using (var json = DerivativeBlocks.StartBlock(buffer))
