@@ -43,6 +43,9 @@ public sealed class WriteBehind : IAsyncDisposable
 
     private readonly Channel<Func<TrackerDbContext, CancellationToken, Task>> _queue;
     private volatile bool _completing;
+
+    /// <summary>While the writer gathers: completed once enough writes are queued, or the queue is completing.</summary>
+    private TaskCompletionSource? _gathered;
     private readonly WriteGate _gate;
     private readonly Task _writer;
 
@@ -62,6 +65,10 @@ public sealed class WriteBehind : IAsyncDisposable
         try
         {
             await _queue.Writer.WriteAsync(write, cancellationToken);
+            if (_queue.Reader.Count >= GatherWrites)
+            {
+                Volatile.Read(ref _gathered)?.TrySetResult();
+            }
         }
         catch (ChannelClosedException)
         {
@@ -75,6 +82,7 @@ public sealed class WriteBehind : IAsyncDisposable
     {
         _completing = true;
         _queue.Writer.TryComplete();
+        Volatile.Read(ref _gathered)?.TrySetResult();
         await _writer;
     }
 
@@ -82,6 +90,7 @@ public sealed class WriteBehind : IAsyncDisposable
     {
         _completing = true;
         _queue.Writer.TryComplete();
+        Volatile.Read(ref _gathered)?.TrySetResult();
         try
         {
             await _writer;
@@ -99,11 +108,7 @@ public sealed class WriteBehind : IAsyncDisposable
             var reader = _queue.Reader;
             while (await reader.WaitToReadAsync(cancellationToken))
             {
-                var gathering = Stopwatch.GetTimestamp();
-                while (!_completing && reader.Count < GatherWrites && Stopwatch.GetElapsedTime(gathering) < GatherTime)
-                {
-                    await Task.Delay(10, cancellationToken);
-                }
+                await GatherAsync(reader, cancellationToken);
 
                 await using var turn = await _gate.BeginAsync(cancellationToken);
                 var started = Stopwatch.GetTimestamp();
@@ -120,6 +125,38 @@ public sealed class WriteBehind : IAsyncDisposable
         {
             _queue.Writer.TryComplete(e);
             throw;
+        }
+    }
+
+    /// <summary>
+    /// Waits until <see cref="GatherWrites"/> writes are queued, the queue completes or <see cref="GatherTime"/> passes —
+    /// woken by the fetch loop's hand-over rather than by polling, which woke a thread-pool thread every few milliseconds
+    /// for each writer.
+    /// </summary>
+    private async Task GatherAsync(ChannelReader<Func<TrackerDbContext, CancellationToken, Task>> reader, CancellationToken cancellationToken)
+    {
+        if (_completing || reader.Count >= GatherWrites)
+        {
+            return;
+        }
+
+        var gathered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        Volatile.Write(ref _gathered, gathered);
+        try
+        {
+            // Published first, checked again: a hand-over between the two checks has seen the source, or left the count.
+            if (!_completing && reader.Count < GatherWrites)
+            {
+                await gathered.Task.WaitAsync(GatherTime, cancellationToken);
+            }
+        }
+        catch (TimeoutException)
+        {
+            // Written with what there is.
+        }
+        finally
+        {
+            Volatile.Write(ref _gathered, null);
         }
     }
 }

@@ -295,8 +295,8 @@ public static class DerivativeBlocks
 }
 
 /// <summary>
-/// A growing byte buffer over <see cref="ArrayPool{T}"/>, for writing blocks: a block is about 100 KB, and a new array of
-/// that size per page would go on the large object heap, thousands of times a collection.
+/// A growing byte buffer over <see cref="ArrayPool{T}"/>, for writing blocks: a block is about 100 KB, and renting spares
+/// the collection allocating, zeroing and collecting thousands of arrays that size.
 /// </summary>
 public sealed class PooledBuffer(int capacity) : IBufferWriter<byte>, IDisposable
 {
