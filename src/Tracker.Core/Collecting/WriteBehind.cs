@@ -49,9 +49,13 @@ public sealed class WriteBehind : IAsyncDisposable
     private readonly WriteGate _gate;
     private readonly Task _writer;
 
+    /// <summary><see cref="GatherWrites"/>, or fewer when the queue holds fewer: a full queue has gathered all it can.</summary>
+    private readonly int _gatherWrites;
+
     private WriteBehind(WriteGate gate, int capacity, CancellationToken cancellationToken)
     {
         _gate = gate;
+        _gatherWrites = Math.Min(GatherWrites, capacity);
         _queue = Channel.CreateBounded<Func<TrackerDbContext, CancellationToken, Task>>(new BoundedChannelOptions(capacity) { SingleReader = true, SingleWriter = true });
         _writer = WriterThread.Run(() => DrainAsync(cancellationToken), "Tracker write-behind");
     }
@@ -65,7 +69,7 @@ public sealed class WriteBehind : IAsyncDisposable
         try
         {
             await _queue.Writer.WriteAsync(write, cancellationToken);
-            if (_queue.Reader.Count >= GatherWrites)
+            if (_queue.Reader.Count >= _gatherWrites)
             {
                 Volatile.Read(ref _gathered)?.TrySetResult();
             }
@@ -135,7 +139,7 @@ public sealed class WriteBehind : IAsyncDisposable
     /// </summary>
     private async Task GatherAsync(ChannelReader<Func<TrackerDbContext, CancellationToken, Task>> reader, CancellationToken cancellationToken)
     {
-        if (_completing || reader.Count >= GatherWrites)
+        if (_completing || reader.Count >= _gatherWrites)
         {
             return;
         }
@@ -145,7 +149,7 @@ public sealed class WriteBehind : IAsyncDisposable
         try
         {
             // Published first, checked again: a hand-over between the two checks has seen the source, or left the count.
-            if (!_completing && reader.Count < GatherWrites)
+            if (!_completing && reader.Count < _gatherWrites)
             {
                 await gathered.Task.WaitAsync(GatherTime, cancellationToken);
             }
