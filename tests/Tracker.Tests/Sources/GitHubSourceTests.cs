@@ -370,6 +370,30 @@ public sealed class GitHubSourceTests : IAsyncLifetime
     }
 
     [Fact]
+    public void Cached_Bodies_Are_Stored_As_They_Came_And_Old_Entries_Still_Read()
+    {
+        var headers = new Dictionary<string, string> { ["ETag"] = "W/\"e\"" };
+        // A JSON body with quotes, escapes, non-ASCII and HTML-sensitive characters: stored raw, read back the same.
+        var text = "[{\"name\":\"Qwen \\\"3\\\" <b>&amp; \u4e2d\u6587 \U0001F600\"}]";
+        var bytes = GitHubResponseCache.Serialize(new CachedResponse.V1(text, headers, null, System.Net.HttpStatusCode.OK, "application/json"))!;
+        Assert.Equal(text, GitHubResponseCache.Deserialize(bytes)!.Body);
+        Assert.True(bytes.AsSpan().IndexOf(Encoding.UTF8.GetBytes(text)) > 0, "the body is stored as its UTF-8 bytes, unescaped");
+
+        var binary = Enumerable.Range(0, 1000).Select(i => (byte)(i * 7)).ToArray();
+        var back = GitHubResponseCache.Deserialize(GitHubResponseCache.Serialize(new CachedResponse.V1(binary, headers, null, System.Net.HttpStatusCode.OK, "application/octet-stream"))!);
+        Assert.Equal(binary, back!.Body);
+        Assert.Null(GitHubResponseCache.Deserialize(GitHubResponseCache.Serialize(new CachedResponse.V1(null, headers, null, System.Net.HttpStatusCode.NoContent, null))!)!.Body);
+
+        // Entries written before (the whole response as one JSON object) are still read; damaged ones are a miss.
+        var old = Encoding.UTF8.GetBytes("""{"status":200,"contentType":"application/json","headers":{"ETag":"\"x\""},"body":"{\"id\":2}"}""");
+        Assert.Equal("{\"id\":2}", GitHubResponseCache.Deserialize(old)!.Body);
+        Assert.Null(GitHubResponseCache.Deserialize(bytes[..3]));
+        var wrongLength = (byte[])bytes.Clone();
+        wrongLength[4] = 0x7f;
+        Assert.Null(GitHubResponseCache.Deserialize(wrongLength));
+    }
+
+    [Fact]
     public async Task The_Core_Registration_Wires_The_GitHub_Source()
     {
         _gh.Add(Repo("QwenLM", "Qwen3", 3));
