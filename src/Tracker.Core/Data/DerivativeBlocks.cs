@@ -126,7 +126,7 @@ public static class DerivativeBlocks
         {
             Next(ref reader);
             var repoId = reader.GetString() ?? throw Malformed();
-            var relation = ReadString(ref reader);
+            var relation = ReadRelation(ref reader);
             var createdAt = ReadTime(ref reader);
             var downloads30d = ReadLong(ref reader);
             var downloadsAllTime = ReadLong(ref reader);
@@ -253,12 +253,27 @@ public static class DerivativeBlocks
         }
     }
 
-    private static string? ReadString(ref Utf8JsonReader reader) => Next(ref reader) switch
+    /// <summary>A relation as one of the shared constants (no string per child), or as stored if it is another.</summary>
+    private static string? ReadRelation(ref Utf8JsonReader reader)
     {
-        JsonTokenType.Null => null,
-        JsonTokenType.String => reader.GetString(),
-        _ => throw Malformed(),
-    };
+        switch (Next(ref reader))
+        {
+            case JsonTokenType.Null:
+                return null;
+            case JsonTokenType.String:
+                foreach (var known in Collecting.Relations.All)
+                {
+                    if (reader.ValueTextEquals(known))
+                    {
+                        return known;
+                    }
+                }
+
+                return reader.GetString();
+            default:
+                throw Malformed();
+        }
+    }
 
     private static DateTime? ReadTime(ref Utf8JsonReader reader)
     {
