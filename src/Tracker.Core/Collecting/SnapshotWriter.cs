@@ -184,22 +184,17 @@ public sealed class SnapshotWriter(WriteGate gate)
             return 0;
         }
 
-        using var buffer = new PooledBuffer(children.Count * 128);
+        using var block = new DerivativeBlockWriter(children.Count);
         var seen = new HashSet<string>(children.Count, DerivativeBlocks.KeyComparer);
-        await using (var json = DerivativeBlocks.StartBlock(buffer))
+        foreach (var c in children)
         {
-            foreach (var c in children)
+            if (seen.Add(c.RepoId))
             {
-                if (seen.Add(c.RepoId))
-                {
-                    DerivativeBlocks.WriteChild(json, c.RepoId, c.Relation, c.CreatedAt, c.Downloads30d, c.DownloadsAllTime, c.Likes);
-                }
+                block.Add(c.RepoId, c.Relation, c.CreatedAt, c.Downloads30d, c.DownloadsAllTime, c.Likes);
             }
-
-            json.WriteEndArray();
         }
 
-        await InsertBlockAsync(db, baseModelId, now, seen.Count, buffer.Written, cancellationToken);
+        await InsertBlockAsync(db, baseModelId, now, block, cancellationToken);
         return children.Count;
     }
 
@@ -350,28 +345,22 @@ public sealed class SnapshotWriter(WriteGate gate)
             (lastId, seenAt) = (block.Id, block.SeenAt > seenAt ? block.SeenAt : seenAt);
         }
 
-        using var buffer = new PooledBuffer(children.Count * 160);
-        await using (var json = DerivativeBlocks.StartBlock(buffer))
+        using var merged = new DerivativeBlockWriter(children.Count);
+        foreach (var c in children.Values)
         {
-            foreach (var c in children.Values)
-            {
-                DerivativeBlocks.WriteChild(json, c.RepoId, c.Relation, c.CreatedAt, c.Downloads30d, c.DownloadsAllTime, c.Likes, c.FirstSeenAt, c.LastSeenAt);
-            }
-
-            json.WriteEndArray();
+            merged.Add(c.RepoId, c.Relation, c.CreatedAt, c.Downloads30d, c.DownloadsAllTime, c.Likes, c.FirstSeenAt, c.LastSeenAt);
         }
 
         await db.DerivativeBlocks.Where(b => b.BaseModelId == baseModelId && b.Id <= lastId).ExecuteDeleteAsync(cancellationToken);
-        await InsertBlockAsync(db, baseModelId, seenAt, children.Count, buffer.Written, cancellationToken);
-        return children.Count;
+        await InsertBlockAsync(db, baseModelId, seenAt, merged, cancellationToken);
+        return merged.Count;
     }
 
-    private static async Task InsertBlockAsync(
-        TrackerDbContext db, long baseModelId, DateTime seenAt, int count, ReadOnlyMemory<byte> children, CancellationToken cancellationToken)
+    private static async Task InsertBlockAsync(TrackerDbContext db, long baseModelId, DateTime seenAt, DerivativeBlockWriter block, CancellationToken cancellationToken)
     {
         await using var insert = RowsUpsert.On(db, """INSERT INTO "DerivativeBlocks" ("BaseModelId", "SeenAt", "Count", "Children")""", "{0}, {1}, {2}, {3}", "",
             [RowType.BigInteger, RowType.Timestamp, RowType.Integer, RowType.Bytes]);
-        await insert.AddAsync([baseModelId, seenAt, count, children], cancellationToken);
+        await insert.AddAsync([baseModelId, seenAt, block.Count, block.Finish()], cancellationToken);
         await insert.FlushAsync(cancellationToken);
     }
 

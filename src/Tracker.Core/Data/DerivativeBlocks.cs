@@ -56,36 +56,6 @@ public static class DerivativeBlocks
 {
     private const int Fields = 6;
 
-    /// <summary>Starts a block's JSON; written whole when the writer is disposed.</summary>
-    public static Utf8JsonWriter StartBlock(IBufferWriter<byte> buffer)
-    {
-        var writer = new Utf8JsonWriter(buffer);
-        writer.WriteStartArray();
-        return writer;
-    }
-
-    /// <summary>Adds one child to a block; its own listing times only in a merged block.</summary>
-    public static void WriteChild(
-        Utf8JsonWriter writer, string repoId, string? relation, DateTime? createdAt, long? downloads30d, long? downloadsAllTime, long? likes,
-        DateTime? firstSeenAt = null, DateTime? lastSeenAt = null)
-    {
-        ArgumentNullException.ThrowIfNull(writer);
-        writer.WriteStartArray();
-        writer.WriteStringValue(repoId);
-        WriteOrNull(writer, relation);
-        WriteOrNull(writer, createdAt);
-        WriteOrNull(writer, downloads30d);
-        WriteOrNull(writer, downloadsAllTime);
-        WriteOrNull(writer, likes);
-        if (firstSeenAt is not null || lastSeenAt is not null)
-        {
-            WriteOrNull(writer, firstSeenAt);
-            WriteOrNull(writer, lastSeenAt);
-        }
-
-        writer.WriteEndArray();
-    }
-
     /// <summary>
     /// The children of these base models as they are now: each base's blocks in the order they were written, a later
     /// listing of a child replacing its id's spelling, counters and last listing, and filling a relation or creation date
@@ -217,42 +187,6 @@ public static class DerivativeBlocks
         }
     }
 
-    private static void WriteOrNull(Utf8JsonWriter writer, string? value)
-    {
-        if (value is null)
-        {
-            writer.WriteNullValue();
-        }
-        else
-        {
-            writer.WriteStringValue(value);
-        }
-    }
-
-    private static void WriteOrNull(Utf8JsonWriter writer, DateTime? value)
-    {
-        if (value is { } t)
-        {
-            writer.WriteStringValue(UtcTime.Of(t));
-        }
-        else
-        {
-            writer.WriteNullValue();
-        }
-    }
-
-    private static void WriteOrNull(Utf8JsonWriter writer, long? value)
-    {
-        if (value is { } v)
-        {
-            writer.WriteNumberValue(v);
-        }
-        else
-        {
-            writer.WriteNullValue();
-        }
-    }
-
     /// <summary>A relation as one of the shared constants (no string per child), or as stored if it is another.</summary>
     private static string? ReadRelation(ref Utf8JsonReader reader)
     {
@@ -310,10 +244,102 @@ public static class DerivativeBlocks
 }
 
 /// <summary>
+/// Writes one block: children added one by one (their own listing times only in a merged block), the JSON array closed by
+/// <see cref="Finish"/>.
+/// </summary>
+public sealed class DerivativeBlockWriter : IDisposable
+{
+    private readonly PooledBuffer _buffer;
+    private readonly Utf8JsonWriter _json;
+
+    /// <param name="children">About how many children the block will hold: sizes its first buffer.</param>
+    public DerivativeBlockWriter(int children)
+    {
+        _buffer = new PooledBuffer(Math.Max(children, 1) * 128);
+        _json = new Utf8JsonWriter(_buffer);
+        _json.WriteStartArray();
+    }
+
+    /// <summary>How many children have been added.</summary>
+    public int Count { get; private set; }
+
+    public void Add(
+        string repoId, string? relation, DateTime? createdAt, long? downloads30d, long? downloadsAllTime, long? likes,
+        DateTime? firstSeenAt = null, DateTime? lastSeenAt = null)
+    {
+        _json.WriteStartArray();
+        _json.WriteStringValue(repoId);
+        WriteOrNull(relation);
+        WriteOrNull(createdAt);
+        WriteOrNull(downloads30d);
+        WriteOrNull(downloadsAllTime);
+        WriteOrNull(likes);
+        if (firstSeenAt is not null || lastSeenAt is not null)
+        {
+            WriteOrNull(firstSeenAt);
+            WriteOrNull(lastSeenAt);
+        }
+
+        _json.WriteEndArray();
+        Count++;
+    }
+
+    /// <summary>Closes the block; its UTF-8 JSON, valid until the writer is disposed.</summary>
+    public ReadOnlyMemory<byte> Finish()
+    {
+        _json.WriteEndArray();
+        _json.Flush();
+        return _buffer.Written;
+    }
+
+    public void Dispose()
+    {
+        _json.Dispose();
+        _buffer.Dispose();
+    }
+
+    private void WriteOrNull(string? value)
+    {
+        if (value is null)
+        {
+            _json.WriteNullValue();
+        }
+        else
+        {
+            _json.WriteStringValue(value);
+        }
+    }
+
+    private void WriteOrNull(DateTime? value)
+    {
+        if (value is { } t)
+        {
+            _json.WriteStringValue(UtcTime.Of(t));
+        }
+        else
+        {
+            _json.WriteNullValue();
+        }
+    }
+
+    private void WriteOrNull(long? value)
+    {
+        if (value is { } v)
+        {
+            _json.WriteNumberValue(v);
+        }
+        else
+        {
+            _json.WriteNullValue();
+        }
+    }
+}
+
+/// <summary>
 /// A growing byte buffer over <see cref="ArrayPool{T}"/>, for writing blocks: a block is about 100 KB, and renting spares
 /// the collection allocating, zeroing and collecting thousands of arrays that size.
 /// </summary>
-public sealed class PooledBuffer(int capacity) : IBufferWriter<byte>, IDisposable
+internal sealed class PooledBuffer(int capacity) : IBufferWriter<byte>, IDisposable
 {
     private byte[] _array = ArrayPool<byte>.Shared.Rent(capacity);
     private int _length;

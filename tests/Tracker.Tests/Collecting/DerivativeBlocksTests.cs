@@ -139,19 +139,14 @@ public sealed class DerivativeBlocksTests
             Assert.Equal(string.Equals(a.ToLowerInvariant(), b.ToLowerInvariant(), StringComparison.Ordinal), DerivativeBlocks.KeyComparer.Equals(a, b));
         }
 
-        var buffer = new System.Buffers.ArrayBufferWriter<byte>();
-        using (var json = DerivativeBlocks.StartBlock(buffer))
+        using var block = new DerivativeBlockWriter(ids.Length);
+        foreach (var id in ids)
         {
-            foreach (var id in ids)
-            {
-                DerivativeBlocks.WriteChild(json, id, null, null, null, null, null);
-            }
-
-            json.WriteEndArray();
+            block.Add(id, null, null, null, null, null);
         }
 
         var folded = new Dictionary<string, Derivative>(StringComparer.Ordinal);
-        DerivativeBlocks.Fold(folded, 1, Now, buffer.WrittenSpan.ToArray());
+        DerivativeBlocks.Fold(folded, 1, Now, block.Finish().ToArray());
         Assert.Equal(ids.Select(i => i.ToLowerInvariant()).Distinct().Count(), folded.Count);
     }
 
