@@ -43,6 +43,9 @@ public sealed partial class Collector(
     /// </summary>
     private const int QueuedDerivativePages = 32;
 
+    /// <summary>The most children a lineage listing's set of keys is sized for before the listing (it grows past it as needed).</summary>
+    private const int MaxExpectedChildren = 1 << 20;
+
     /// <summary>A running collection whose heartbeat is older than this was killed.</summary>
     public static readonly TimeSpan StaleAfter = TimeSpan.FromMinutes(30);
 
@@ -233,7 +236,7 @@ public sealed partial class Collector(
             if (count.Total is > 0 && !(lastSynced is not null && known >= count.Total))
             {
                 var listedFrom = clock.GetUtcNow().UtcDateTime;
-                var (listedNewest, listed) = await ListLineageAsync(id, repoId, lastSynced, newest, writes, run, cancellationToken);
+                var (listedNewest, listed) = await ListLineageAsync(id, repoId, lastSynced, newest, lastSynced is null ? count.Total.Value : 0, writes, run, cancellationToken);
                 synced.Add(new LineagePass(id, Later(newest, listedNewest), listedFrom, listed));
             }
 
@@ -265,20 +268,23 @@ public sealed partial class Collector(
     /// distinct children were listed.
     /// </summary>
     private async Task<(DateTime? Newest, int Listed)> ListLineageAsync(
-        long baseId, string baseRepoId, DateTime? synced, DateTime? newestKnown, WriteBehind writes, CollectionRun run, CancellationToken cancellationToken)
+        long baseId, string baseRepoId, DateTime? synced, DateTime? newestKnown, long expected, WriteBehind writes, CollectionRun run,
+        CancellationToken cancellationToken)
     {
         DateTime? listedNewest = null;
-        var keys = new HashSet<ulong>();
+        // Sized for the hub's count on a first pass, so that a big base's set is not grown (and copied) a dozen times; capped,
+        // since the count is the hub's word.
+        var keys = new HashSet<ulong>((int)Math.Clamp(expected, 0, MaxExpectedChildren));
         await foreach (var page in huggingFace.ListChildrenAsync(baseRepoId, huggingFaceOptions.Value.PageSize, cancellationToken))
         {
             run.Requests += page.Requests;
             run.Bytes += page.Bytes;
             var now = clock.GetUtcNow().UtcDateTime;
             var rows = SnapshotWriter.DerivativeRows(page.Models, baseRepoId);
-            foreach (var child in page.Models)
+            foreach (var child in rows)
             {
                 listedNewest = Later(listedNewest, child.CreatedAt);
-                keys.Add(DerivativeBlocks.KeyHash(child.RepoId));
+                keys.Add(child.Key);
             }
 
             await writes.EnqueueAsync((db, ct) => SnapshotWriter.WriteDerivativesAsync(db, baseId, rows, now, ct), cancellationToken);
