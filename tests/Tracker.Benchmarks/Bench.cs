@@ -189,12 +189,14 @@ public static class Bench
 
     /// <summary>
     /// Empties the database under a running host and migrates it again, for a run that must start from nothing: the ETag
-    /// cache's pending writes go first, and the write gate's connection is closed with the old file.
+    /// cache's pending writes go first, and the write gate's connection and the cache's lookup connection are closed with
+    /// the old file.
     /// </summary>
     internal static async Task EmptyDatabaseAsync(IServiceProvider services, TestDatabase database)
     {
         await services.GetRequiredService<IHttpCacheStore>().FlushAsync(CancellationToken.None);
         services.GetRequiredService<WriteGate>().Reset();
+        (services.GetRequiredService<IHttpCacheStore>() as DbHttpCacheStore)?.Reset();
         await database.ResetAsync();
         await services.GetRequiredService<DatabaseMigrator>().MigrateAsync(CancellationToken.None);
     }
