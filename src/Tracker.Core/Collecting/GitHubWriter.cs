@@ -8,33 +8,44 @@ namespace Tracker.Core.Collecting;
 /// Writes what the GitHub source returns: repositories (new ones appear; archived, moved and vanished ones are kept and
 /// say so), one snapshot per repository per day, and releases upserted on GitHub's release id.
 /// </summary>
-public sealed class GitHubWriter(IDbContextFactory<TrackerDbContext> contexts)
+public sealed class GitHubWriter(IDbContextFactory<TrackerDbContext> contexts, WriteGate gate)
 {
-    /// <summary>Records the repositories an org listing (or a single-repository rule) names; returns their row ids.</summary>
+    /// <summary>
+    /// Records the repositories an org listing (or a single-repository rule) names: new ones appear, known ones are seen
+    /// again (and are no longer gone). One upsert per repository in one write turn: an org lists hundreds, and tracked
+    /// entities cost about 60 µs each.
+    /// </summary>
     public async Task UpsertListedAsync(IEnumerable<(string FullName, string FamilyId, bool Archived, DateTime? CreatedAt)> repos, DateTime now, CancellationToken cancellationToken)
     {
-        var listed = repos.Select(r => (Key: r.FullName.ToLowerInvariant(), Repo: r)).ToList();
-        var keys = listed.Select(r => r.Key).Distinct(StringComparer.Ordinal).ToList();
-        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
-        // One query for the whole listing, not one per repository (an org lists hundreds).
-        var rows = await db.Repos.Where(r => keys.Contains(r.RepoKey)).ToDictionaryAsync(r => r.RepoKey, StringComparer.Ordinal, cancellationToken);
-        foreach (var (key, (fullName, familyId, archived, createdAt)) in listed)
+        // The same repository twice in a listing is one row: as last listed, with the first creation date given.
+        var listed = repos.GroupBy(r => r.FullName.ToLowerInvariant(), StringComparer.Ordinal)
+            .Select(g => (g.Key, Last: g.Last(), CreatedAt: g.Select(r => r.CreatedAt).FirstOrDefault(c => c is not null)))
+            .ToList();
+        if (listed.Count == 0)
         {
-            if (!rows.TryGetValue(key, out var row))
-            {
-                row = new GitHubRepo { FullName = fullName, RepoKey = key, FamilyId = familyId, Owner = fullName.Split('/')[0], FirstSeenAt = now };
-                db.Repos.Add(row);
-                rows[key] = row;
-            }
-
-            row.FamilyId = familyId;
-            row.Archived = archived;
-            row.CreatedAt ??= createdAt;
-            row.LastSeenAt = now;
-            row.GoneSince = null;
+            return;
         }
 
-        await db.SaveChangesAsync(cancellationToken);
+        await using var turn = await gate.BeginAsync(cancellationToken);
+        await using (var upsert = RowsUpsert.On(turn.Db,
+            """INSERT INTO "Repos" ("FullName", "RepoKey", "Owner", "FamilyId", "Archived", "CreatedAt", "FirstSeenAt", "LastSeenAt", "GoneSince")""",
+            "{0}, {1}, {2}, {3}, {4}, {5}, @now, @now, NULL",
+            """
+            ON CONFLICT ("RepoKey") DO UPDATE SET "FamilyId" = excluded."FamilyId", "Archived" = excluded."Archived",
+                "CreatedAt" = COALESCE("Repos"."CreatedAt", excluded."CreatedAt"), "LastSeenAt" = excluded."LastSeenAt", "GoneSince" = NULL
+            """,
+            [RowType.Text, RowType.Text, RowType.Text, RowType.Text, RowType.Boolean, RowType.Timestamp]))
+        {
+            upsert.With("@now", now);
+            foreach (var (key, (fullName, familyId, archived, _), createdAt) in listed)
+            {
+                await upsert.AddAsync([fullName, key, fullName.Split('/')[0], familyId, archived, createdAt], cancellationToken);
+            }
+
+            await upsert.FlushAsync(cancellationToken);
+        }
+
+        await turn.CommitAsync(cancellationToken);
     }
 
     /// <summary>The tracked repositories of an owner (or one repository) still owed a snapshot today.</summary>
