@@ -43,25 +43,28 @@ public sealed class WriteBehind : IAsyncDisposable
 
     private readonly Channel<Func<TrackerDbContext, CancellationToken, Task>> _queue;
     private volatile bool _completing;
-
-    /// <summary>While the writer gathers: completed once enough writes are queued, or the queue is completing.</summary>
-    private TaskCompletionSource? _gathered;
+    private readonly Gathering _gathering = new();
     private readonly WriteGate _gate;
     private readonly Task _writer;
 
-    /// <summary><see cref="GatherWrites"/>, or fewer when the queue holds fewer: a full queue has gathered all it can.</summary>
+    /// <summary>The writes to gather, or fewer when the queue holds fewer: a full queue has gathered all it can.</summary>
     private readonly int _gatherWrites;
 
-    private WriteBehind(WriteGate gate, int capacity, CancellationToken cancellationToken)
+    private WriteBehind(WriteGate gate, int capacity, int gather, CancellationToken cancellationToken)
     {
         _gate = gate;
-        _gatherWrites = Math.Min(GatherWrites, capacity);
+        _gatherWrites = Math.Min(gather, capacity);
         _queue = Channel.CreateBounded<Func<TrackerDbContext, CancellationToken, Task>>(new BoundedChannelOptions(capacity) { SingleReader = true, SingleWriter = true });
         _writer = WriterThread.Run(() => DrainAsync(cancellationToken), "Tracker write-behind");
     }
 
-    public static WriteBehind Start(WriteGate gate, CancellationToken cancellationToken, int capacity = 16) =>
-        new(gate, capacity, cancellationToken);
+    /// <summary>
+    /// Starts a writer for one fetch loop: <paramref name="capacity"/> writes queued at most, and up to
+    /// <paramref name="gather"/> of them waited for before a transaction (small writes that touch scattered index pages
+    /// gain from more).
+    /// </summary>
+    public static WriteBehind Start(WriteGate gate, CancellationToken cancellationToken, int capacity = 16, int gather = GatherWrites) =>
+        new(gate, capacity, gather, cancellationToken);
 
     /// <summary>Queues a write; it runs on a context whose transaction is open (and may be shared with neighbouring writes).</summary>
     public async ValueTask EnqueueAsync(Func<TrackerDbContext, CancellationToken, Task> write, CancellationToken cancellationToken)
@@ -71,7 +74,7 @@ public sealed class WriteBehind : IAsyncDisposable
             await _queue.Writer.WriteAsync(write, cancellationToken);
             if (_queue.Reader.Count >= _gatherWrites)
             {
-                Volatile.Read(ref _gathered)?.TrySetResult();
+                _gathering.Wake();
             }
         }
         catch (ChannelClosedException)
@@ -86,7 +89,7 @@ public sealed class WriteBehind : IAsyncDisposable
     {
         _completing = true;
         _queue.Writer.TryComplete();
-        Volatile.Read(ref _gathered)?.TrySetResult();
+        _gathering.Wake();
         await _writer;
     }
 
@@ -94,7 +97,7 @@ public sealed class WriteBehind : IAsyncDisposable
     {
         _completing = true;
         _queue.Writer.TryComplete();
-        Volatile.Read(ref _gathered)?.TrySetResult();
+        _gathering.Wake();
         try
         {
             await _writer;
@@ -112,7 +115,9 @@ public sealed class WriteBehind : IAsyncDisposable
             var reader = _queue.Reader;
             while (await reader.WaitToReadAsync(cancellationToken))
             {
-                await GatherAsync(reader, cancellationToken);
+                // Woken by the fetch loop's hand-over rather than by polling, which woke a thread-pool thread every few
+                // milliseconds for each writer.
+                await _gathering.WaitAsync(() => _completing || reader.Count >= _gatherWrites, GatherTime, cancellationToken);
 
                 await using var turn = await _gate.BeginAsync(cancellationToken);
                 var started = Stopwatch.GetTimestamp();
@@ -129,38 +134,6 @@ public sealed class WriteBehind : IAsyncDisposable
         {
             _queue.Writer.TryComplete(e);
             throw;
-        }
-    }
-
-    /// <summary>
-    /// Waits until <see cref="GatherWrites"/> writes are queued, the queue completes or <see cref="GatherTime"/> passes —
-    /// woken by the fetch loop's hand-over rather than by polling, which woke a thread-pool thread every few milliseconds
-    /// for each writer.
-    /// </summary>
-    private async Task GatherAsync(ChannelReader<Func<TrackerDbContext, CancellationToken, Task>> reader, CancellationToken cancellationToken)
-    {
-        if (_completing || reader.Count >= _gatherWrites)
-        {
-            return;
-        }
-
-        var gathered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        Volatile.Write(ref _gathered, gathered);
-        try
-        {
-            // Published first, checked again: a hand-over between the two checks has seen the source, or left the count.
-            if (!_completing && reader.Count < _gatherWrites)
-            {
-                await gathered.Task.WaitAsync(GatherTime, cancellationToken);
-            }
-        }
-        catch (TimeoutException)
-        {
-            // Written with what there is.
-        }
-        finally
-        {
-            Volatile.Write(ref _gathered, null);
         }
     }
 }

@@ -87,4 +87,27 @@ public sealed class HttpCacheStoreTests
 
         Assert.Null(await store.GetAsync("k", CancellationToken.None));
     }
+
+    [Fact]
+    public async Task An_entry_is_stored_without_a_flush_once_the_gathering_time_has_passed()
+    {
+        await using var database = TestDatabase.CreateSqlite();
+        using var host = await CoreHost.StartAsync(database, NoHub);
+        var store = host.Services.GetRequiredService<IHttpCacheStore>();
+        var contexts = host.Services.GetRequiredService<IDbContextFactory<TrackerDbContext>>();
+
+        await store.SetAsync("k", [7], CancellationToken.None);
+
+        // One entry is short of a transaction's worth: it waits for others, then is written alone.
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
+        var stored = 0;
+        while (stored == 0 && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(50);
+            await using var db = await contexts.CreateDbContextAsync();
+            stored = await db.HttpCache.CountAsync();
+        }
+
+        Assert.Equal(1, stored);
+    }
 }
