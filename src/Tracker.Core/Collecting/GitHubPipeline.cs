@@ -16,14 +16,11 @@ public sealed class GitHubPipeline(
     FamilyCatalog catalog, GitHubSource github, IOptions<GitHubOptions> options, GitHubWriter writer,
     WriteGate gate, IHttpCacheStore cache, TimeProvider clock) : ISourcePipeline
 {
-    /// <summary>Repositories' writes queued at most (a snapshot and its releases each: small).</summary>
-    private const int QueuedRepos = 64;
-
     /// <summary>
-    /// Repositories' writes gathered for one transaction: with 8, as for the derivative pages, each commit rewrote the
-    /// releases' index pages it touched, and the collection at 10× the benchmark's ecosystem wrote about 170 MB more.
+    /// Repositories written together: their snapshots and releases through one statement each, and the batches' writes
+    /// gathered into transactions as the derivative pages' are (a commit rewrites the releases' index pages it touched).
     /// </summary>
-    private const int GatherRepos = 32;
+    private const int WriteBatch = 16;
 
     public string Source => Platform.GitHub;
 
@@ -64,25 +61,40 @@ public sealed class GitHubPipeline(
                 await writer.UpsertListedAsync(matched, now, cancellationToken);
             }
 
-            // Writes overlap the next repository's fetches; they are all done before the run ends. A repository's write is
-            // small but lands on scattered pages of the releases' indexes, so more of them share a transaction.
-            await using var writes = WriteBehind.Start(gate, cancellationToken, QueuedRepos, GatherRepos);
-            foreach (var (id, fullName) in await writer.DueAsync(target, day, cancellationToken))
+            // Writes overlap the next repositories' fetches, a batch of repositories at a time; they are all done before the
+            // run ends, and a batch fetched before a rate limit stopped the run is written before the run defers.
+            await using var writes = WriteBehind.Start(gate, cancellationToken);
+            var batch = new List<RepoWrite>(WriteBatch);
+            try
             {
-                var parts = fullName.Split('/');
-                // https://docs.github.com/rest/repos/repos#get-a-repository and …/releases#list-releases
-                var snapshot = await github.GetRepoAsync(parts[0], parts[1], cancellationToken);
-                var at = clock.GetUtcNow().UtcDateTime;
-                if (snapshot is null)
+                foreach (var (id, fullName) in await writer.DueAsync(target, day, cancellationToken))
                 {
-                    await writes.EnqueueAsync((db, ct) => GitHubWriter.MarkGoneAsync(db, id, at, ct), cancellationToken);
-                    continue;
-                }
+                    var parts = fullName.Split('/');
+                    // https://docs.github.com/rest/repos/repos#get-a-repository and …/releases#list-releases
+                    var snapshot = await github.GetRepoAsync(parts[0], parts[1], cancellationToken);
+                    var at = clock.GetUtcNow().UtcDateTime;
+                    if (snapshot is null)
+                    {
+                        await writes.EnqueueAsync((db, ct) => GitHubWriter.MarkGoneAsync(db, id, at, ct), cancellationToken);
+                        continue;
+                    }
 
-                await writes.EnqueueAsync((db, ct) => GitHubWriter.WriteAsync(db, id, snapshot, day, at, ct), cancellationToken);
-                run.Items++;
+                    batch.Add(new RepoWrite(id, snapshot, at));
+                    run.Items++;
+                    if (batch.Count == WriteBatch)
+                    {
+                        await WriteBatchAsync();
+                    }
+                }
+            }
+            catch (SourceException) when (batch.Count > 0)
+            {
+                await WriteBatchAsync();
+                await writes.CompleteAsync();
+                throw;
             }
 
+            await WriteBatchAsync();
             await writes.CompleteAsync();
 
             // The run's ETags are stored before it ends, so the next run revalidates instead of refetching.
@@ -95,6 +107,16 @@ public sealed class GitHubPipeline(
             }
 
             run.Requests += meter.Requests;
+
+            async Task WriteBatchAsync()
+            {
+                if (batch.Count > 0)
+                {
+                    RepoWrite[] repos = [.. batch];
+                    batch.Clear();
+                    await writes.EnqueueAsync((db, ct) => GitHubWriter.WriteAsync(db, repos, day, ct), cancellationToken);
+                }
+            }
         }
         catch (GitHubRateLimitedException e)
         {

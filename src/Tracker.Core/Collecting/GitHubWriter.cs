@@ -65,49 +65,69 @@ public sealed class GitHubWriter(IDbContextFactory<TrackerDbContext> contexts, W
         return [.. rows.Select(r => (r.Id, r.FullName))];
     }
 
-    /// <summary>Stores a repository's counters for the day and its releases. A move to a name tracked on another row folds into that row.</summary>
-    public static async Task WriteAsync(TrackerDbContext db, long repoId, GitHubRepoSnapshot snapshot, DateOnly day, DateTime now, CancellationToken cancellationToken)
+    /// <summary>
+    /// Stores repositories' counters for the day and their releases. A move to a name tracked on another row folds into
+    /// that row. Taken in batches: the snapshots and the releases of a batch each go through one prepared statement, where
+    /// a repository at a time cost three statements of its own (about 150 µs a repository at 10× the benchmark's ecosystem).
+    /// </summary>
+    public static async Task WriteAsync(TrackerDbContext db, IReadOnlyList<RepoWrite> repos, DateOnly day, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(db);
-        ArgumentNullException.ThrowIfNull(snapshot);
-        if (snapshot.Moved)
+        ArgumentNullException.ThrowIfNull(repos);
+        var rows = new List<(long Id, RepoWrite Write)>(repos.Count);
+        foreach (var write in repos)
         {
-            repoId = await FollowMoveAsync(db, repoId, snapshot, now, cancellationToken);
+            var repoId = write.Snapshot.Moved ? await FollowMoveAsync(db, write.RepoId, write.Snapshot, write.At, cancellationToken) : write.RepoId;
+            var snapshot = write.Snapshot;
+            // The row's latest counters move only forward in time: a late write for an earlier day leaves them.
+            await db.Database.ExecuteSqlAsync($"""
+                UPDATE "Repos" SET "GitHubId" = {snapshot.Id}, "Archived" = {snapshot.Archived}, "CreatedAt" = COALESCE("CreatedAt", {snapshot.CreatedAt}),
+                    "PushedAt" = {snapshot.PushedAt}, "LastSeenAt" = {write.At},
+                    "Stars" = CASE WHEN "LatestDay" IS NULL OR "LatestDay" <= {day} THEN {snapshot.Stars} ELSE "Stars" END,
+                    "Forks" = CASE WHEN "LatestDay" IS NULL OR "LatestDay" <= {day} THEN {snapshot.Forks} ELSE "Forks" END,
+                    "Watchers" = CASE WHEN "LatestDay" IS NULL OR "LatestDay" <= {day} THEN {snapshot.Watchers} ELSE "Watchers" END,
+                    "OpenIssues" = CASE WHEN "LatestDay" IS NULL OR "LatestDay" <= {day} THEN {snapshot.OpenIssues} ELSE "OpenIssues" END,
+                    "LatestDay" = CASE WHEN "LatestDay" IS NULL OR "LatestDay" <= {day} THEN {day} ELSE "LatestDay" END
+                WHERE "Id" = {repoId}
+                """, cancellationToken);
+            rows.Add((repoId, write));
         }
 
-        // Set-based statements rather than tracked entities: this runs once per repository per day, behind the fetches,
-        // and change tracking cost more than the fetching it hid behind.
-        await db.Database.ExecuteSqlAsync($"""
-            UPDATE "Repos" SET "GitHubId" = {snapshot.Id}, "Archived" = {snapshot.Archived}, "CreatedAt" = COALESCE("CreatedAt", {snapshot.CreatedAt}),
-                "PushedAt" = {snapshot.PushedAt}, "LastSeenAt" = {now}
-            WHERE "Id" = {repoId}
-            """, cancellationToken);
-        // The row's latest counters move only forward in time: a late write for an earlier day leaves them.
-        await db.Database.ExecuteSqlAsync($"""
-            UPDATE "Repos" SET "LatestDay" = {day}, "Stars" = {snapshot.Stars}, "Forks" = {snapshot.Forks}, "Watchers" = {snapshot.Watchers},
-                "OpenIssues" = {snapshot.OpenIssues}
-            WHERE "Id" = {repoId} AND ("LatestDay" IS NULL OR "LatestDay" <= {day})
-            """, cancellationToken);
-        await db.Database.ExecuteSqlAsync($"""
-            INSERT INTO "RepoSnapshots" ("RepoId", "Day", "CollectedAt", "Stars", "Forks", "Watchers", "OpenIssues")
-            VALUES ({repoId}, {day}, {now}, {snapshot.Stars}, {snapshot.Forks}, {snapshot.Watchers}, {snapshot.OpenIssues})
+        await using (var snapshots = RowsUpsert.On(db,
+            """INSERT INTO "RepoSnapshots" ("RepoId", "Day", "CollectedAt", "Stars", "Forks", "Watchers", "OpenIssues")""",
+            "{0}, @day, {1}, {2}, {3}, {4}, {5}",
+            """
             ON CONFLICT ("RepoId", "Day") DO UPDATE SET "CollectedAt" = excluded."CollectedAt", "Stars" = excluded."Stars",
                 "Forks" = excluded."Forks", "Watchers" = excluded."Watchers", "OpenIssues" = excluded."OpenIssues"
-            """, cancellationToken);
+            """,
+            [RowType.BigInteger, RowType.Timestamp, RowType.Integer, RowType.Integer, RowType.Integer, RowType.Integer]))
+        {
+            snapshots.With("@day", day);
+            // A batch naming one row twice (two names that moved into one) keeps the later snapshot, as writing them in turn did.
+            foreach (var (repoId, write) in rows.AsEnumerable().Reverse().DistinctBy(r => r.Id).Reverse())
+            {
+                var s = write.Snapshot;
+                await snapshots.AddAsync([repoId, write.At, s.Stars, s.Forks, s.Watchers, s.OpenIssues], cancellationToken);
+            }
+
+            await snapshots.FlushAsync(cancellationToken);
+        }
 
         await using var releases = RowsUpsert.On(db,
             """INSERT INTO "Releases" ("RepoId", "GitHubReleaseId", "Tag", "Name", "PublishedAt", "Prerelease", "AssetDownloads", "FirstSeenAt", "LastSeenAt")""",
-            "@repo, {0}, {1}, {2}, {3}, {4}, {5}, @now, @now",
+            "{0}, {1}, {2}, {3}, {4}, {5}, {6}, {7}, {7}",
             """
             ON CONFLICT ("RepoId", "GitHubReleaseId") DO UPDATE SET "Tag" = excluded."Tag", "Name" = excluded."Name",
                 "PublishedAt" = excluded."PublishedAt", "Prerelease" = excluded."Prerelease", "AssetDownloads" = excluded."AssetDownloads",
                 "LastSeenAt" = excluded."LastSeenAt"
             """,
-            [RowType.BigInteger, RowType.Text, RowType.Text, RowType.Timestamp, RowType.Boolean, RowType.BigInteger]);
-        releases.With("@repo", repoId).With("@now", now);
-        foreach (var release in snapshot.Releases.Where(r => !r.Draft).DistinctBy(r => r.Id))
+            [RowType.BigInteger, RowType.BigInteger, RowType.Text, RowType.Text, RowType.Timestamp, RowType.Boolean, RowType.BigInteger, RowType.Timestamp]);
+        foreach (var (repoId, write) in rows.AsEnumerable().Reverse().DistinctBy(r => r.Id).Reverse())
         {
-            await releases.AddAsync([release.Id, release.Tag, release.Name, release.PublishedAt, release.Prerelease, release.AssetDownloads], cancellationToken);
+            foreach (var release in write.Snapshot.Releases.Where(r => !r.Draft).DistinctBy(r => r.Id))
+            {
+                await releases.AddAsync([repoId, release.Id, release.Tag, release.Name, release.PublishedAt, release.Prerelease, release.AssetDownloads, write.At], cancellationToken);
+            }
         }
 
         await releases.FlushAsync(cancellationToken);
@@ -154,3 +174,6 @@ public sealed class GitHubWriter(IDbContextFactory<TrackerDbContext> contexts, W
             .ExecuteUpdateAsync(s => s.SetProperty(r => r.GoneSince, listingStarted), cancellationToken);
     }
 }
+
+/// <summary>A repository's snapshot to store on its row, fetched at <see cref="At"/>.</summary>
+public sealed record RepoWrite(long RepoId, GitHubRepoSnapshot Snapshot, DateTime At);
