@@ -119,6 +119,10 @@ internal sealed class SqliteRowsUpsert : RowsUpsert
 
     private readonly sqlite3 _db;
     private readonly sqlite3_stmt _statement;
+
+    // The connection's kept statements (the write gate's connection keeps them), and the SQL this one is kept under.
+    private readonly SqliteStatements? _kept;
+    private readonly string _sql;
     private readonly int[] _columns;
     private byte[] _utf8 = ArrayPool<byte>.Shared.Rent(1024);
 
@@ -130,7 +134,17 @@ internal sealed class SqliteRowsUpsert : RowsUpsert
         // would let a named one take a numbered one's slot.
         var columns = Enumerable.Range(0, types.Length).Select(i => (object)string.Create(CultureInfo.InvariantCulture, $"@c{i}")).ToArray();
         var sql = $"{insert}\nVALUES ({string.Format(CultureInfo.InvariantCulture, select, columns)})\n{conflict}";
-        Check(raw.sqlite3_prepare_v3(_db, sql, raw.SQLITE_PREPARE_PERSISTENT, out _statement));
+        _sql = sql;
+        _kept = SqliteStatements.Of(connection);
+        if (_kept?.Rent(sql) is { } kept)
+        {
+            _statement = kept;
+        }
+        else
+        {
+            Check(raw.sqlite3_prepare_v3(_db, sql, raw.SQLITE_PREPARE_PERSISTENT, out _statement));
+        }
+
         _columns = [.. columns.Select(c => raw.sqlite3_bind_parameter_index(_statement, (string)c))];
     }
 
@@ -181,7 +195,15 @@ internal sealed class SqliteRowsUpsert : RowsUpsert
 
     public override ValueTask DisposeAsync()
     {
-        _statement.Dispose();
+        if (_kept is null)
+        {
+            _statement.Dispose();
+        }
+        else
+        {
+            _kept.Return(_sql, _statement);
+        }
+
         ArrayPool<byte>.Shared.Return(_utf8);
         _utf8 = [];
         return ValueTask.CompletedTask;

@@ -79,8 +79,7 @@ public sealed class WriteGate : IDisposable
         _turn?.Wait();
         try
         {
-            _connection?.Dispose();
-            _connection = null;
+            Close();
         }
         finally
         {
@@ -88,10 +87,16 @@ public sealed class WriteGate : IDisposable
         }
     }
 
-    public void Dispose()
+    public void Dispose() => Close();
+
+    private void Close()
     {
-        _connection?.Dispose();
-        _connection = null;
+        if (_connection is not null)
+        {
+            SqliteStatements.Detach(_connection);
+            _connection.Dispose();
+            _connection = null;
+        }
     }
 
     private async Task<TrackerDbContext> SqliteContextAsync(PooledDbContextFactory<SqliteTrackerDbContext> pool, CancellationToken cancellationToken)
@@ -109,6 +114,8 @@ public sealed class WriteGate : IDisposable
             var connection = new SqliteConnection(connectionString);
             await connection.OpenAsync(cancellationToken);
             await SqlitePragmas.ApplyAsync(connection, cancellationToken);
+            // The bulk writes' statements are prepared once on it (see SqliteStatements).
+            SqliteStatements.Attach(connection);
             _connection = connection;
         }
 

@@ -212,4 +212,43 @@ public sealed class RowsUpsertTests
             await db.Database.CloseConnectionAsync();
         }
     }
+
+    [Fact]
+    public async Task The_write_connection_keeps_its_statements_across_turns_failures_and_a_reset()
+    {
+        await using var database = TestDatabase.CreateSqlite();
+        using var host = await CoreHost.StartAsync(database, NoHub);
+        var gate = host.Services.GetRequiredService<WriteGate>();
+        var contexts = host.Services.GetRequiredService<IDbContextFactory<TrackerDbContext>>();
+
+        await PutAsync("a", [1], at: Now);
+        // The same statement again, kept from the last turn: a shared value not given this time is unbound, not the last one.
+        var error = await Assert.ThrowsAsync<SqliteException>(() => PutAsync("b", [2], at: null));
+        Assert.Contains("NOT NULL", error.Message, StringComparison.Ordinal);
+        // A failed row leaves the kept statement usable; so does a new write connection.
+        await PutAsync("c", [3], at: Now);
+        gate.Reset();
+        await PutAsync("d", [4], at: Now);
+
+        await using var db = await contexts.CreateDbContextAsync();
+        Assert.Equal(["a", "c", "d"], await db.HttpCache.OrderBy(e => e.Key).Select(e => e.Key).ToListAsync());
+        Assert.Equal([4], (await db.HttpCache.SingleAsync(e => e.Key == "d")).Value);
+
+        async Task PutAsync(string key, byte[] value, DateTime? at)
+        {
+            await using var turn = await gate.BeginAsync(CancellationToken.None);
+            await using (var upsert = RowsUpsert.On(turn.Db, """INSERT INTO "HttpCache" ("Key", "Value", "UpdatedAt")""", "{0}, {1}, @at",
+                """ON CONFLICT ("Key") DO UPDATE SET "Value" = excluded."Value" """, [RowType.Text, RowType.Bytes]))
+            {
+                if (at is { } t)
+                {
+                    upsert.With("@at", t);
+                }
+
+                await upsert.AddAsync([key, value], CancellationToken.None);
+            }
+
+            await turn.CommitAsync(CancellationToken.None);
+        }
+    }
 }
