@@ -75,18 +75,8 @@ internal abstract class RowsUpsert : IAsyncDisposable
             : new ArrayRowsUpsert((NpgsqlConnection)connection, (NpgsqlTransaction?)transaction.GetDbTransaction(), insert, select, conflict, types);
     }
 
-    /// <summary>What the statement's <c>RETURNING</c> id and key give back, row by row, as rows are written.</summary>
-    protected Action<long, string>? Returned { get; private set; }
-
     /// <summary>A value the select list refers to by name (e.g. <c>@now</c>).</summary>
     public abstract RowsUpsert With(string name, object? value);
-
-    /// <summary>For a statement ending <c>RETURNING "Id", key</c>: calls <paramref name="returned"/> with each row's id and key.</summary>
-    public RowsUpsert Returning(Action<long, string> returned)
-    {
-        Returned = returned;
-        return this;
-    }
 
     /// <summary>Adds a row (it may be written at once, or with the next <see cref="MaxRows"/>).</summary>
     public abstract ValueTask AddAsync(object?[] row, CancellationToken cancellationToken);
@@ -170,12 +160,7 @@ internal sealed class SqliteRowsUpsert : RowsUpsert
         }
 
         cancellationToken.ThrowIfCancellationRequested();
-        int rc;
-        while ((rc = raw.sqlite3_step(_statement)) == raw.SQLITE_ROW)
-        {
-            Returned?.Invoke(raw.sqlite3_column_int64(_statement, 0), raw.sqlite3_column_text(_statement, 1).utf8_to_string());
-        }
-
+        var rc = raw.sqlite3_step(_statement);
         raw.sqlite3_reset(_statement);
         if (rc != raw.SQLITE_DONE)
         {
@@ -374,18 +359,7 @@ internal sealed class ArrayRowsUpsert : RowsUpsert
             _values[i].Clear();
         }
 
-        if (Returned is { } returned)
-        {
-            await using var reader = await _command.ExecuteReaderAsync(cancellationToken);
-            while (await reader.ReadAsync(cancellationToken))
-            {
-                returned(reader.GetInt64(0), reader.GetString(1));
-            }
-        }
-        else
-        {
-            await _command.ExecuteNonQueryAsync(cancellationToken);
-        }
+        await _command.ExecuteNonQueryAsync(cancellationToken);
 
         var written = Count;
         Count = 0;
