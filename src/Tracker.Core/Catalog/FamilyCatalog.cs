@@ -89,6 +89,10 @@ public sealed class FamilyCatalog
     public IReadOnlyList<string> OrgsFor(string platform) =>
         [.. Families.SelectMany(f => f.Rules[platform]).Select(r => r.Org ?? r.Repo!.Split('/')[0]).Distinct(StringComparer.OrdinalIgnoreCase)];
 
+    /// <summary>The ids of the families with a rule naming <paramref name="org"/> (or one of its repositories) on a platform.</summary>
+    public IReadOnlyList<string> FamiliesListedIn(string platform, string org) =>
+        [.. Families.Where(f => f.Rules[platform].Any(r => string.Equals(r.Org ?? r.Repo!.Split('/')[0], org, StringComparison.OrdinalIgnoreCase))).Select(f => f.Id)];
+
     /// <summary>The family a repository belongs to on a platform, or null when it belongs to none.</summary>
     public Family? Match(string platform, string repoId)
     {

@@ -189,7 +189,7 @@ public sealed partial class Collector(
         {
             yield return new PlannedRun(Platform.HuggingFace, RunKinds.Models, org,
                 (run, ct) => listings.CollectAsync(Platform.HuggingFace, org, huggingFace.ListModelsAsync(org, huggingFaceOptions.Value.PageSize, ct), day, run, ct),
-                ct => writer.RecomputeDailyTotalsAsync(Platform.HuggingFace, day, ct));
+                ct => writer.RecomputeDailyTotalsAsync(Platform.HuggingFace, day, catalog.FamiliesListedIn(Platform.HuggingFace, org), ct));
         }
 
         foreach (var family in catalog.Families.Where(f => f.Rules[Platform.HuggingFace].Count > 0))

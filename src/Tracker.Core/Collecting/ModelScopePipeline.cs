@@ -14,5 +14,5 @@ public sealed class ModelScopePipeline(
     public IReadOnlyList<PlannedRun> Plan(DateOnly day) => !options.Value.Enabled ? [] :
         [.. catalog.OrgsFor(Platform.ModelScope).Select(org => new PlannedRun(Platform.ModelScope, RunKinds.Models, org,
             (run, ct) => listings.CollectAsync(Platform.ModelScope, org, modelScope.ListModelsAsync(org, ct), day, run, ct),
-            ct => writer.RecomputeDailyTotalsAsync(Platform.ModelScope, day, ct)))];
+            ct => writer.RecomputeDailyTotalsAsync(Platform.ModelScope, day, catalog.FamiliesListedIn(Platform.ModelScope, org), ct)))];
 }

@@ -53,28 +53,45 @@ public sealed class SnapshotWriter(WriteGate gate)
         return gone;
     }
 
-    /// <summary>Rebuilds the families' totals on one source and day from that day's snapshots.</summary>
-    public async Task RecomputeDailyTotalsAsync(string source, DateOnly day, CancellationToken cancellationToken)
+    /// <summary>
+    /// Rebuilds the totals of <paramref name="families"/> (those an org's listing just wrote to) on one source and day from
+    /// that day's snapshots. Each org's listing recomputes only its families: the Hugging Face listing, which the
+    /// derivative pass waits for, recomputed every family after each of its orgs (0.18 s of it at 10× the benchmark's
+    /// ecosystem).
+    /// </summary>
+    public async Task RecomputeDailyTotalsAsync(string source, DateOnly day, IReadOnlyList<string> families, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(families);
+        if (families.Count == 0)
+        {
+            return;
+        }
+
         await using var turn = await gate.BeginAsync(cancellationToken);
         await using var command = turn.Db.Database.GetDbConnection().CreateCommand();
         command.Transaction = turn.Db.Database.CurrentTransaction?.GetDbTransaction();
         var dayStart = day.ToDateTime(TimeOnly.MinValue, DateTimeKind.Utc);
 
         // A model is expected to report on a day when it had been seen by the day's end and no listing that day missed it.
-        command.CommandText = """
+        var names = families.Select((_, i) => string.Create(CultureInfo.InvariantCulture, $"@f{i}")).ToList();
+        command.CommandText = string.Format(CultureInfo.InvariantCulture, """
             INSERT INTO "DailyTotals" ("FamilyId", "Source", "Day", "Downloads30d", "DownloadsAllTime", "Likes", "Reported", "Expected", "Decreases", "LastCollectedAt")
             SELECT m."FamilyId", m."Source", @day, SUM(s."Downloads30d"), SUM(s."DownloadsAllTime"), SUM(s."Likes"),
                    COUNT(s."ModelId"), COUNT(*), SUM(CASE WHEN s."AllTimeDecreased" THEN 1 ELSE 0 END), MAX(s."CollectedAt")
             FROM "Models" m
             LEFT JOIN "Snapshots" s ON s."ModelId" = m."Id" AND s."Day" = @day
-            WHERE m."Source" = @source AND m."FirstSeenAt" < @dayEnd AND (m."GoneSince" IS NULL OR m."GoneSince" >= @dayEnd)
+            WHERE m."Source" = @source AND m."FamilyId" IN ({0}) AND m."FirstSeenAt" < @dayEnd AND (m."GoneSince" IS NULL OR m."GoneSince" >= @dayEnd)
             GROUP BY m."FamilyId", m."Source"
             ON CONFLICT ("FamilyId", "Source", "Day") DO UPDATE SET
                 "Downloads30d" = excluded."Downloads30d", "DownloadsAllTime" = excluded."DownloadsAllTime", "Likes" = excluded."Likes",
                 "Reported" = excluded."Reported", "Expected" = excluded."Expected", "Decreases" = excluded."Decreases",
                 "LastCollectedAt" = excluded."LastCollectedAt"
-            """;
+            """, string.Join(", ", names));
+        for (var i = 0; i < names.Count; i++)
+        {
+            Add(command, names[i], families[i]);
+        }
+
         Add(command, "@day", day);
         Add(command, "@source", source);
         Add(command, "@dayEnd", dayStart.AddDays(1));
