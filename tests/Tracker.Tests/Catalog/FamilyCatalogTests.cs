@@ -55,6 +55,22 @@ public sealed class FamilyCatalogTests
     }
 
     [Fact]
+    public void An_Orgs_Families_Are_Those_With_A_Rule_Naming_It_Or_One_Of_Its_Repositories()
+    {
+        var catalog = FromConfig(new()
+        {
+            ["Tracker:Families:llama:Name"] = "Llama",
+            ["Tracker:Families:llama:Vendor"] = "Meta",
+            ["Tracker:Families:llama:HuggingFace:0:Repo"] = "Qwen/Llama-Port",
+        });
+
+        // An org's listing recomputes these families' daily totals, so each family with a model there must be named.
+        Assert.Equal(["qwen", "llama"], catalog.FamiliesListedIn(Platform.HuggingFace, "qwen"));
+        Assert.Equal(["hunyuan"], catalog.FamiliesListedIn(Platform.HuggingFace, "Tencent-Hunyuan"));
+        Assert.Empty(catalog.FamiliesListedIn(Platform.HuggingFace, "meta-llama"));
+    }
+
+    [Fact]
     public void A_Family_Is_Added_By_Configuration_Alone()
     {
         var catalog = FromConfig(new()
