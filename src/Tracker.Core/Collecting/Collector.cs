@@ -43,8 +43,11 @@ public sealed partial class Collector(
     /// </summary>
     private const int QueuedDerivativePages = 32;
 
-    /// <summary>The most children a lineage listing's set of keys is sized for before the listing (it grows past it as needed).</summary>
-    private const int MaxExpectedChildren = 1 << 20;
+    /// <summary>
+    /// The most children a lineage listing's set of keys is sized for before the listing (it grows past it as needed): the
+    /// count is the hub's word, and a wrong one must not make every such base allocate megabytes up front.
+    /// </summary>
+    private const int MaxExpectedChildren = 1 << 16;
 
     /// <summary>A running collection whose heartbeat is older than this was killed.</summary>
     public static readonly TimeSpan StaleAfter = TimeSpan.FromMinutes(30);
