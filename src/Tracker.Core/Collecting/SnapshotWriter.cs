@@ -315,9 +315,9 @@ public sealed class SnapshotWriter(WriteGate gate)
 
         await upsert.FlushAsync(cancellationToken);
 
-        // The rows' ids read back by key in one query, rather than with RETURNING: on SQLite each statement with RETURNING
-        // builds a temporary table for its rows, which doubled the cost of an upsert (about 10 µs a model at 10× the
-        // benchmark's ecosystem, 0.3 s of its collection).
+        // The rows' ids read back by key in one query, rather than with RETURNING, for which SQLite builds a temporary table
+        // per statement: a standalone test of 29,000 upserts measured twice the cost with it (in the benchmark's collection
+        // the difference was within its noise; tests/Tracker.Benchmarks/README.md).
         var keys = models.Select(m => m.Key).ToList();
         return await db.Models.Where(m => m.Source == source && keys.Contains(m.RepoKey)).Select(m => new { m.RepoKey, m.Id })
             .ToDictionaryAsync(m => m.RepoKey, m => m.Id, StringComparer.Ordinal, cancellationToken);

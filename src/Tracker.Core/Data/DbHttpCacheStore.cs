@@ -56,7 +56,6 @@ public sealed partial class DbHttpCacheStore : IHttpCacheStore, IAsyncDisposable
     // SQLite's lookups: one at a time on the kept connection, whose statement is prepared once.
     private readonly bool _sqlite;
     private readonly SemaphoreSlim _lookupTurn = new(1, 1);
-    private SqliteConnection? _lookupConnection;
     private SqliteCommand? _lookupCommand;
 
     public DbHttpCacheStore(
@@ -122,22 +121,13 @@ public sealed partial class DbHttpCacheStore : IHttpCacheStore, IAsyncDisposable
 
     private async Task<SqliteCommand> OpenLookupAsync(CancellationToken ct)
     {
-        string connectionString;
-        await using (var db = await _contexts.CreateDbContextAsync(ct))
-        {
-            connectionString = db.Database.GetConnectionString() ?? throw new InvalidOperationException("the SQLite context has no connection string");
-        }
-
-        var connection = new SqliteConnection(connectionString);
+        var connection = await SqlitePragmas.OpenAsync(_contexts, ct);
         try
         {
-            await connection.OpenAsync(ct);
-            await SqlitePragmas.ApplyAsync(connection, ct);
             var command = connection.CreateCommand();
             command.CommandText = """SELECT "Value" FROM "HttpCache" WHERE "Key" = $key""";
             command.Parameters.Add("$key", SqliteType.Text);
             command.Prepare();
-            _lookupConnection = connection;
             return command;
         }
         catch
@@ -147,12 +137,13 @@ public sealed partial class DbHttpCacheStore : IHttpCacheStore, IAsyncDisposable
         }
     }
 
+    /// <summary>Closes the lookup statement and the connection it was prepared on.</summary>
     private void CloseLookup()
     {
+        var connection = _lookupCommand?.Connection;
         _lookupCommand?.Dispose();
         _lookupCommand = null;
-        _lookupConnection?.Dispose();
-        _lookupConnection = null;
+        connection?.Dispose();
     }
 
     // Compiled once per store (a host has one database provider; a compiled query keeps the first model it ran on):

@@ -1,6 +1,7 @@
 using System.Data.Common;
 using System.Runtime.CompilerServices;
 using Microsoft.Data.Sqlite;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Diagnostics;
 
 namespace Tracker.Core.Data;
@@ -44,7 +45,34 @@ internal sealed class SqlitePragmas : DbConnectionInterceptor
         }
     }
 
-    /// <summary>Sets up a connection opened outside EF Core (the write gate's).</summary>
+    /// <summary>
+    /// Opens a connection of its own to the app's SQLite database, set up, outside EF Core: for a connection kept open
+    /// across many uses (the write gate's, the ETag cache's lookups), which a context would close again when disposed.
+    /// </summary>
+    public static async Task<SqliteConnection> OpenAsync(IDbContextFactory<TrackerDbContext> contexts, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(contexts);
+        string connectionString;
+        await using (var db = await contexts.CreateDbContextAsync(cancellationToken))
+        {
+            connectionString = db.Database.GetConnectionString() ?? throw new InvalidOperationException("the SQLite context has no connection string");
+        }
+
+        var connection = new SqliteConnection(connectionString);
+        try
+        {
+            await connection.OpenAsync(cancellationToken);
+            await ApplyAsync(connection, cancellationToken);
+            return connection;
+        }
+        catch
+        {
+            await connection.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary>Sets up a connection opened outside EF Core.</summary>
     public static async Task ApplyAsync(DbConnection connection, CancellationToken cancellationToken)
     {
         await using var command = connection.CreateCommand();

@@ -103,17 +103,8 @@ public sealed class WriteGate : IDisposable
     {
         if (_connection is null)
         {
-            string connectionString;
-            await using (var pooled = await _contexts.CreateDbContextAsync(cancellationToken))
-            {
-                connectionString = pooled.Database.GetConnectionString()
-                    ?? throw new InvalidOperationException("the SQLite context has no connection string");
-            }
-
             // Opened here rather than by a context, which would close it again when disposed.
-            var connection = new SqliteConnection(connectionString);
-            await connection.OpenAsync(cancellationToken);
-            await SqlitePragmas.ApplyAsync(connection, cancellationToken);
+            var connection = await SqlitePragmas.OpenAsync(_contexts, cancellationToken);
             // The bulk writes' statements are prepared once on it (see SqliteStatements).
             SqliteStatements.Attach(connection);
             _connection = connection;
