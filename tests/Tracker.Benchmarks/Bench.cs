@@ -292,6 +292,8 @@ public static class Bench
         var (read, written) = IoBytes();
         var jitted = System.Runtime.JitInfo.GetCompiledMethodCount();
         var jitTime = System.Runtime.JitInfo.GetCompilationTime();
+        var gcs = (GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2));
+        var paused = GC.GetTotalPauseDuration();
         await using var threads = ThreadCpu.Start();
         var watch = Stopwatch.StartNew();
         var requests = await work();
@@ -306,7 +308,8 @@ public static class Bench
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"    managed heap committed {gc.TotalCommittedBytes / 1048576.0:F0} MB after the last collection; SQLite peak {SQLitePCL.raw.sqlite3_memory_highwater(0) / 1048576.0:F0} MB; "
             + $"JIT {System.Runtime.JitInfo.GetCompiledMethodCount() - jitted} methods, {(System.Runtime.JitInfo.GetCompilationTime() - jitTime).TotalSeconds:F1} s; "
-            + $"file I/O {(readAfter - read) / 1048576.0:F0} MB read, {(writtenAfter - written) / 1048576.0:F0} MB written"));
+            + $"file I/O {(readAfter - read) / 1048576.0:F0} MB read, {(writtenAfter - written) / 1048576.0:F0} MB written; "
+            + $"GCs {GC.CollectionCount(0) - gcs.Item1}/{GC.CollectionCount(1) - gcs.Item2}/{GC.CollectionCount(2) - gcs.Item3} (gen 0/1/2), paused {(GC.GetTotalPauseDuration() - paused).TotalSeconds:F2} s"));
         Console.WriteLine("    CPU by thread: " + string.Join(", ", perThread.Where(t => t.Seconds >= 0.05).Select(t => string.Create(CultureInfo.InvariantCulture, $"{t.Name} {t.Seconds:F1} s (waited for a core {t.WaitedSeconds:F1} s)"))));
         return new Phase(name, watch.Elapsed.TotalSeconds, peak, (GC.GetTotalAllocatedBytes() - allocated) / 1048576.0, requests, null,
             CpuSeconds() - cpu + (server.CpuSeconds - fakesCpu));

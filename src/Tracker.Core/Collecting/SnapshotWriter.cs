@@ -153,7 +153,8 @@ public sealed class SnapshotWriter(WriteGate gate)
         var known = Add(command, "@known", 0);
         Add(command, "@at", UtcTime.Of(at));
         var ids = passes.Select(p => p.ModelId).ToList();
-        var stored = await db.DerivativeBlocks.Where(b => ids.Contains(b.BaseModelId)).GroupBy(b => b.BaseModelId)
+        // One array-like parameter, as for the models' ids (UpsertModelsAsync).
+        var stored = await db.DerivativeBlocks.Where(b => EF.Parameter(ids).Contains(b.BaseModelId)).GroupBy(b => b.BaseModelId)
             .Select(g => new { Base = g.Key, Blocks = g.Count(), Oldest = g.Min(b => b.SeenAt), Children = g.Sum(b => b.Count) })
             .ToDictionaryAsync(g => g.Base, cancellationToken);
         foreach (var pass in passes)
@@ -317,9 +318,11 @@ public sealed class SnapshotWriter(WriteGate gate)
 
         // The rows' ids read back by key in one query, rather than with RETURNING, for which SQLite builds a temporary table
         // per statement: a standalone test of 29,000 upserts measured twice the cost with it (in the benchmark's collection
-        // the difference was within its noise; tests/Tracker.Benchmarks/README.md).
+        // the difference was within its noise; tests/Tracker.Benchmarks/README.md). The keys go as one array-like parameter
+        // (json_each on SQLite, ANY on PostgreSQL): EF Core 10's default, a parameter per key, had SQLite look up each of
+        // a 1,000-model page's parameters by name in a linear list, half a million string comparisons a page.
         var keys = models.Select(m => m.Key).ToList();
-        return await db.Models.Where(m => m.Source == source && keys.Contains(m.RepoKey)).Select(m => new { m.RepoKey, m.Id })
+        return await db.Models.Where(m => m.Source == source && EF.Parameter(keys).Contains(m.RepoKey)).Select(m => new { m.RepoKey, m.Id })
             .ToDictionaryAsync(m => m.RepoKey, m => m.Id, StringComparer.Ordinal, cancellationToken);
     }
 
