@@ -38,15 +38,16 @@ public sealed class DataStamp(IDbContextFactory<TrackerDbContext> contexts, Data
     }
 
     /// <summary>
-    /// After work that committed in transactions of its own (a collection run's pages, then its totals): moves the stamp
-    /// alone. This process's version is bumped even when the move fails, since the data is committed either way.
+    /// Moves the stamp in an open write turn and commits the turn. This process's version is bumped even when that fails:
+    /// the work the stamp vouches for was committed before.
     /// </summary>
-    public async Task CommittedAsync(CancellationToken cancellationToken)
+    public async Task CommitAsync(WriteTurn turn, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(turn);
         try
         {
-            await using var db = await contexts.CreateDbContextAsync(cancellationToken);
-            await MoveAsync(db, cancellationToken);
+            await MoveAsync(turn.Db, cancellationToken);
+            await turn.CommitAsync(cancellationToken);
         }
         finally
         {
