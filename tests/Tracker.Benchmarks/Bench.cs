@@ -27,10 +27,7 @@ public sealed record Phase(string Name, double Seconds, double PeakMb, double Al
 
 public sealed record Report(
     int Scale, string Provider, Dictionary<string, int> Minimum, Phase Baseline, Phase Collection, Phase SecondRun, Phase NextDay,
-    Dictionary<string, int> NextDayExpected, Dictionary<string, long> Rows, double ProcessPeakMb, List<string> Failures)
-{
-    public double Ratio => Collection.Seconds / Baseline.Seconds;
-}
+    Dictionary<string, int> NextDayExpected, Dictionary<string, long> Rows, double ProcessPeakMb, List<string> Failures, double Ratio);
 
 public static class Bench
 {
@@ -63,40 +60,39 @@ public static class Bench
         var clock = new ShiftedTimeProvider();
         var settings = Settings(database);
 
-        // The baseline: the same hosts' HttpClients (resilience, pacing, tally handlers), fetching and parsing every
-        // response the collection will, storing nothing (not even GitHub's ETag cache).
-        Phase baseline;
-        var baselines = new List<Phase>();
-        using (var host = await StartHostAsync(database, hf, ms, gh, clock, settings, s => s.AddSingleton<IHttpCacheStore, NoCacheStore>()))
+        // One host, the app's wiring, for both phases: the baseline fetches and parses through the same HttpClients
+        // (resilience, pacing and tally handlers) every response the collection will, storing nothing — GitHub's ETag
+        // cache is switched off for it (Storing), so every GitHub response is fetched and parsed whole.
+        using var collectionHost = await StartHostAsync(database, hf, ms, gh, clock, settings, s => s.AddSingleton<IHttpCacheStore>(
+            sp => new SwitchableCacheStore(ActivatorUtilities.CreateInstance<DbHttpCacheStore>(sp))));
+        var cache = (SwitchableCacheStore)collectionHost.Services.GetRequiredService<IHttpCacheStore>();
+        var collector = collectionHost.Services.GetRequiredService<Collector>();
+        Task<Dictionary<string, int>> FetchAndParseAsync()
         {
-            // Both phases are measured warm, as a collection runs in a long-lived app: passes of each first, not measured.
-            // Measured cold, whichever phase ran first paid for jitting the clients (HTTP, JSON, Octokit) and for warming
-            // the fakes — the baseline did, and at scale 10 that was a third of its time.
-            await WarmUpAsync("fetch + parse", () => Baseline.RunAsync(host.Services, CancellationToken.None));
-            _ = await server.LogAsync();
-            for (var i = 1; i <= options.Repeat; i++)
-            {
-                var measured = await MeasureAsync(server, Numbered("baseline (fetch + parse)", i, options.Repeat), () => Baseline.RunAsync(host.Services, CancellationToken.None));
-                baselines.Add(measured with { Seen = await server.LogAsync() });
-            }
-
-            baseline = Median(baselines);
+            cache.Storing = false;
+            return Baseline.RunAsync(collectionHost.Services, CancellationToken.None);
         }
 
-        // The collection's warm-ups, not measured: whole collections on the host that then runs the measured ones (they jit
-        // the storage code, and EF Core compiles its queries once per host), each followed by emptying and migrating the
+        // Both phases are measured warm, as a collection runs in a long-lived app: passes of each first, not measured.
+        // Measured cold, whichever phase ran first paid for jitting the clients (HTTP, JSON, Octokit) and for warming the
+        // fakes — the baseline did, and at scale 10 that was a third of its time. The collection's warm-ups jit the
+        // storage code (and EF Core compiles its queries once per host); each is followed by emptying and migrating the
         // database again, so every measured collection starts from a new database as the first one did.
-        using var collectionHost = await StartHostAsync(database, hf, ms, gh, clock, settings);
-        var collector = collectionHost.Services.GetRequiredService<Collector>();
+        await WarmUpAsync("fetch + parse", FetchAndParseAsync);
         await WarmUpAsync("a collection, then the database emptied", async () =>
         {
+            cache.Storing = true;
             await collector.RunAsync("benchmark warm-up", CancellationToken.None);
             await EmptyDatabaseAsync(collectionHost.Services, database);
         });
         _ = await server.LogAsync();
 
-        // Each measured collection starts from an empty database; the last one's is kept for the runs that follow.
+        // Measured in pairs, one of each phase back to back, in alternating order (baseline first, then collection
+        // first, …): these machines' speed drifts by a third within minutes, and measured minutes apart (every
+        // baseline, then every collection) the drift went into the ratio. The target is the median of the pairs'
+        // ratios. Each collection starts from an empty database; the last one's is kept for the runs that follow.
         CollectionResult? first = null;
+        var baselines = new List<Phase>();
         var collections = new List<Phase>();
         for (var i = 1; i <= options.Repeat; i++)
         {
@@ -107,21 +103,47 @@ public static class Bench
                 _ = await server.LogAsync();
             }
 
-            var measured = await MeasureAsync(server, Numbered("collection", i, options.Repeat), async () =>
+            async Task MeasureBaselineAsync()
             {
-                first = await collector.RunAsync("benchmark", CancellationToken.None);
-                return PerSource(first);
-            });
-            collections.Add(measured with { Seen = await server.LogAsync() });
+                var measured = await MeasureAsync(server, Numbered("baseline (fetch + parse)", i, options.Repeat), FetchAndParseAsync);
+                baselines.Add(measured with { Seen = await server.LogAsync() });
+            }
+
+            async Task MeasureCollectionAsync()
+            {
+                var measured = await MeasureAsync(server, Numbered("collection", i, options.Repeat), async () =>
+                {
+                    cache.Storing = true;
+                    first = await collector.RunAsync("benchmark", CancellationToken.None);
+                    return PerSource(first);
+                });
+                collections.Add(measured with { Seen = await server.LogAsync() });
+            }
+
+            if (i % 2 == 1)
+            {
+                await MeasureBaselineAsync();
+                await MeasureCollectionAsync();
+            }
+            else
+            {
+                await MeasureCollectionAsync();
+                await MeasureBaselineAsync();
+            }
         }
 
+        cache.Storing = true;
+        var pairRatios = collections.Zip(baselines, (c, b) => c.Seconds / b.Seconds).ToList();
+        var ratio = pairRatios.Order().ElementAt(pairRatios.Count / 2);
+        var baseline = Median(baselines);
         // The median's wall time; the highest peak of them, the peak being a ceiling.
         var collection = Median(collections) with { PeakMb = collections.Max(c => c.PeakMb) };
         if (options.Repeat > 1)
         {
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"  medians of {options.Repeat}: baseline {baseline.Seconds:F1} s ({string.Join(", ", baselines.Select(b => b.Seconds.ToString("F1", CultureInfo.InvariantCulture)))}), "
-                + $"collection {collection.Seconds:F1} s ({string.Join(", ", collections.Select(c => c.Seconds.ToString("F1", CultureInfo.InvariantCulture)))})"));
+                + $"collection {collection.Seconds:F1} s ({string.Join(", ", collections.Select(c => c.Seconds.ToString("F1", CultureInfo.InvariantCulture)))}); "
+                + $"pairs' ratios {string.Join(", ", pairRatios.Select(r => r.ToString("F2", CultureInfo.InvariantCulture)))}"));
         }
         var rows = await CountRowsAsync(collectionHost.Services);
         await PrintSizesAsync(collectionHost.Services);
@@ -157,7 +179,7 @@ public static class Bench
         };
 
         var report = new Report(options.Scale, options.Provider, minimum, baseline, collection, second, nextDay, nextExpected, rows,
-            ProcessPeakMb(), []);
+            ProcessPeakMb(), [], ratio);
         Check(report, first!, again!, next!, report.Failures);
         Print(report, grown);
         return report;
@@ -196,7 +218,8 @@ public static class Bench
     {
         await services.GetRequiredService<IHttpCacheStore>().FlushAsync(CancellationToken.None);
         services.GetRequiredService<WriteGate>().Reset();
-        (services.GetRequiredService<IHttpCacheStore>() as DbHttpCacheStore)?.Reset();
+        var cache = services.GetRequiredService<IHttpCacheStore>();
+        ((cache as SwitchableCacheStore)?.Store ?? cache as DbHttpCacheStore)?.Reset();
         await database.ResetAsync();
         await services.GetRequiredService<DatabaseMigrator>().MigrateAsync(CancellationToken.None);
     }
@@ -485,12 +508,23 @@ public static class Bench
         p.Seen is { } seen ? $"{seen[source].Requests}/{seen[source].Duplicates}" : "-";
 }
 
-/// <summary>GitHub's ETag cache for the baseline: nothing kept, so every response is fetched and parsed whole, and nothing is stored.</summary>
-public sealed class NoCacheStore : IHttpCacheStore
+/// <summary>
+/// GitHub's ETag cache, switched off for the baseline (<see cref="Storing"/> false): nothing found, so every response is
+/// fetched and parsed whole, and nothing stored. Switched on, the app's own store.
+/// </summary>
+public sealed class SwitchableCacheStore(DbHttpCacheStore store) : IHttpCacheStore, IAsyncDisposable
 {
-    public Task<byte[]?> GetAsync(string key, CancellationToken ct) => Task.FromResult<byte[]?>(null);
+    public bool Storing { get; set; } = true;
 
-    public Task SetAsync(string key, byte[] value, CancellationToken ct) => Task.CompletedTask;
+    public DbHttpCacheStore Store => store;
+
+    public Task<byte[]?> GetAsync(string key, CancellationToken ct) => Storing ? store.GetAsync(key, ct) : Task.FromResult<byte[]?>(null);
+
+    public Task SetAsync(string key, byte[] value, CancellationToken ct) => Storing ? store.SetAsync(key, value, ct) : Task.CompletedTask;
+
+    public Task FlushAsync(CancellationToken ct) => store.FlushAsync(ct);
+
+    public ValueTask DisposeAsync() => store.DisposeAsync();
 }
 
 /// <summary>Fetch and parse what a collection fetches, in the same order and with the same parallelism (sources side by side), storing nothing.</summary>
