@@ -319,6 +319,49 @@ public sealed class CollectionTests
 
     [Theory]
     [MemberData(nameof(Providers.Both), MemberType = typeof(Providers))]
+    public async Task A_Model_Tree_That_Cannot_Be_Stored_Fails_Its_Runs_And_Keeps_The_Rest(string provider)
+    {
+        var models = Ecosystem.Generate(seed: 24, perFamily: 8);
+        var tree = Ecosystem.GenerateChildren(models, seed: 24);
+        await using var rig = await Rig.StartAsync(provider, models, children: tree);
+        // Every block insert fails: the derivative pages are written behind the fetching, on the write-behind's thread, and
+        // the failure must still land on the run that queued them, with its record final and the other runs done.
+        await using (var db = rig.Db())
+        {
+            await db.Database.ExecuteSqlRawAsync(provider == DatabaseProviders.Sqlite
+                ? "CREATE TRIGGER no_blocks BEFORE INSERT ON \"DerivativeBlocks\" BEGIN SELECT RAISE(ABORT, 'no room for blocks'); END;"
+                : "CREATE FUNCTION no_blocks() RETURNS trigger AS $$ BEGIN RAISE EXCEPTION 'no room for blocks'; END $$ LANGUAGE plpgsql; "
+                  + "CREATE TRIGGER no_blocks BEFORE INSERT ON \"DerivativeBlocks\" FOR EACH ROW EXECUTE FUNCTION no_blocks();");
+        }
+
+        var result = await rig.Collector.RunAsync("test", CancellationToken.None);
+
+        Assert.Equal(RunStatus.Partial, result.Status);
+        var derivatives = result.Runs.Where(r => r.Kind == RunKinds.Derivatives).ToList();
+        Assert.NotEmpty(derivatives);
+        Assert.All(derivatives, r =>
+        {
+            Assert.Equal(RunStatus.Failed, r.Status);
+            Assert.Contains("storing failed", r.Error, StringComparison.Ordinal);
+            Assert.Contains("no room for blocks", r.Error, StringComparison.Ordinal);
+            Assert.True(r.Requests > 0);
+        });
+        Assert.All(result.Runs.Where(r => r.Kind != RunKinds.Derivatives), r => Assert.Equal(RunStatus.Succeeded, r.Status));
+
+        // Every run's record is final (none left running), the collection's progress complete, and the listings' models stored.
+        await using var after = rig.Db();
+        var records = await after.CollectionRuns.AsNoTracking().Where(r => r.CollectionId == result.CollectionId).ToListAsync();
+        Assert.Equal(result.Runs.Count, records.Count);
+        Assert.All(records, r => Assert.NotEqual(RunStatus.Running, r.Status));
+        Assert.All(records, r => Assert.NotNull(r.FinishedAt));
+        var collection = await after.Collections.AsNoTracking().SingleAsync(c => c.Id == result.CollectionId);
+        Assert.Equal(collection.OrgsTotal, collection.OrgsDone);
+        Assert.Equal(models.Count(m => m.Family is not null), await after.Models.CountAsync());
+        Assert.False(await after.DerivativeBlocks.AnyAsync());
+    }
+
+    [Theory]
+    [MemberData(nameof(Providers.Both), MemberType = typeof(Providers))]
     public async Task A_Bare_Integer_Children_Count_Is_A_Total_With_Unknown_Relations(string provider)
     {
         var models = Ecosystem.Generate(seed: 22, perFamily: 5);
