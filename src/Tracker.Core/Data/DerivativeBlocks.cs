@@ -268,8 +268,8 @@ public sealed class DerivativeBlockWriter : IDisposable
         DateTime? firstSeenAt = null, DateTime? lastSeenAt = null)
     {
         _json.WriteStartArray();
-        _json.WriteStringValue(repoId);
-        WriteOrNull(relation);
+        WriteId(repoId);
+        WriteRelation(relation);
         WriteOrNull(createdAt);
         WriteOrNull(downloads30d);
         WriteOrNull(downloadsAllTime);
@@ -296,6 +296,46 @@ public sealed class DerivativeBlockWriter : IDisposable
     {
         _json.Dispose();
         _buffer.Dispose();
+    }
+
+    /// <summary>
+    /// Characters of an id the JSON writer would copy as they are (it escapes <c>"</c>, <c>\</c>, controls, HTML-sensitive
+    /// characters, <c>+</c> and everything beyond ASCII): ids made of them only are written without the writer's
+    /// per-character escaping check (the bytes are the same). The derivative writer alone, two million children
+    /// (<c>store --scale 10</c> in tests/Tracker.Benchmarks): 1.1 → 0.9 s of CPU, medians of five and seven runs.
+    /// </summary>
+    private static readonly SearchValues<char> PlainIdCharacters =
+        SearchValues.Create("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_./");
+
+    private static readonly JsonEncodedText[] EncodedRelations = [.. Collecting.Relations.All.Select(r => JsonEncodedText.Encode(r))];
+
+    private void WriteId(string repoId)
+    {
+        if (repoId.Length > 512 || repoId.AsSpan().ContainsAnyExcept(PlainIdCharacters))
+        {
+            _json.WriteStringValue(repoId);
+            return;
+        }
+
+        Span<byte> quoted = stackalloc byte[repoId.Length + 2];
+        quoted[0] = (byte)'"';
+        _ = System.Text.Ascii.FromUtf16(repoId, quoted[1..^1], out _);
+        quoted[^1] = (byte)'"';
+        _json.WriteRawValue(quoted, skipInputValidation: true);
+    }
+
+    private void WriteRelation(string? relation)
+    {
+        for (var i = 0; i < EncodedRelations.Length; i++)
+        {
+            if (ReferenceEquals(relation, Collecting.Relations.All[i]))
+            {
+                _json.WriteStringValue(EncodedRelations[i]);
+                return;
+            }
+        }
+
+        WriteOrNull(relation);
     }
 
     private void WriteOrNull(string? value)

@@ -150,6 +150,51 @@ public sealed class DerivativeBlocksTests
         Assert.Equal(ids.Select(i => i.ToLowerInvariant()).Distinct().Count(), folded.Count);
     }
 
+    [Fact]
+    public void A_block_is_the_json_the_writer_would_make_whatever_the_ids()
+    {
+        // Plain ids take a path without the JSON writer's escaping check; the others, and unknown relations, go through it.
+        string[] ids = ["Qwen/Qwen2.5-7B-Instruct", "a_b/c.d-1", "x/<script>alert(1)</script>", "u/\"quoted\"", "p/a+b", "q/a\\b",
+            "r/tab\there", "中文/模型", "e/\U0001F600", "s/space d", "t/`back`", "u/amp&er", "v/'single'", new string('a', 600) + "/z"];
+        string?[] relations = [Relations.Finetune, Relations.Quantized, Relations.Adapter, Relations.Merge, null, "someday-new"];
+        using var block = new DerivativeBlockWriter(ids.Length);
+        using var expected = new MemoryStream();
+        using (var json = new System.Text.Json.Utf8JsonWriter(expected))
+        {
+            json.WriteStartArray();
+            for (var i = 0; i < ids.Length; i++)
+            {
+                var relation = relations[i % relations.Length];
+                block.Add(ids[i], relation, Now, i, null, 3);
+                json.WriteStartArray();
+                json.WriteStringValue(ids[i]);
+                if (relation is null)
+                {
+                    json.WriteNullValue();
+                }
+                else
+                {
+                    json.WriteStringValue(relation);
+                }
+
+                json.WriteStringValue(Now);
+                json.WriteNumberValue(i);
+                json.WriteNullValue();
+                json.WriteNumberValue(3);
+                json.WriteEndArray();
+            }
+
+            json.WriteEndArray();
+        }
+
+        var written = block.Finish().ToArray();
+        Assert.Equal(Encoding.UTF8.GetString(expected.ToArray()), Encoding.UTF8.GetString(written));
+        var folded = new Dictionary<string, Derivative>(StringComparer.Ordinal);
+        DerivativeBlocks.Fold(folded, 1, Now, written);
+        Assert.Equal(ids.Select(i => i.ToLowerInvariant()).Order(StringComparer.Ordinal), folded.Values.Select(d => d.RepoKey).Order(StringComparer.Ordinal));
+        Assert.Equal(ids.Order(StringComparer.Ordinal), folded.Values.Select(d => d.RepoId).Order(StringComparer.Ordinal));
+    }
+
     [Theory]
     [InlineData("{}")]
     [InlineData("[[\"a/b\", null, null, null, null]]")]
