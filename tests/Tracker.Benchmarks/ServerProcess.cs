@@ -143,7 +143,7 @@ public static class MultiScale
             foreach (var r in reports)
             {
                 Console.WriteLine($"  scale {r.Scale,3}: {r.Collection.PeakMb,6:F0} MB (baseline {r.Baseline.PeakMb:F0} MB, process {r.ProcessPeakMb:F0} MB), "
-                                  + $"collection {r.Collection.Seconds:F1} s vs baseline {r.Baseline.Seconds:F1} s = {r.Ratio:F2}");
+                                  + $"collection {r.Collection.Seconds:F1} s vs baseline {r.Baseline.Seconds:F1} s, pairs' median ratio {r.Ratio:F2}");
             }
 
             foreach (var r in reports.Skip(1))
