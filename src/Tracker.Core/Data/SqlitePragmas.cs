@@ -72,8 +72,8 @@ internal sealed class SqlitePragmas : DbConnectionInterceptor
         }
     }
 
-    /// <summary>Sets up a connection opened outside EF Core.</summary>
-    public static async Task ApplyAsync(DbConnection connection, CancellationToken cancellationToken)
+    /// <summary>Sets up a connection: EF Core's as it opens (above), or one of <see cref="OpenAsync"/>'s.</summary>
+    private static async Task ApplyAsync(DbConnection connection, CancellationToken cancellationToken)
     {
         await using var command = connection.CreateCommand();
         command.CommandText = Pragmas;
