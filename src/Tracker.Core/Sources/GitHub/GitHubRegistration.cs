@@ -95,7 +95,7 @@ public static class GitHubRegistration
                 new ProductHeaderValue("Tracker"),
                 o.ApiUrl,
                 new InMemoryCredentialStore(credentials),
-                adapter,
+                new PipelineTimedHttpClient(adapter),
                 new SimpleJsonSerializer())
             {
                 ResponseCache = sp.GetRequiredService<GitHubResponseCache>(),
