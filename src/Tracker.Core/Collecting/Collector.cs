@@ -29,7 +29,6 @@ public sealed partial class Collector(
     IOptions<HuggingFaceOptions> huggingFaceOptions,
     IEnumerable<ISourcePipeline> pipelines,
     ListingCollector listings,
-    SnapshotWriter writer,
     IDbContextFactory<TrackerDbContext> contexts,
     WriteGate gate,
     TimeProvider clock,
@@ -188,27 +187,47 @@ public sealed partial class Collector(
                 run.Error = $"{planned.Source} {planned.Kind} '{planned.Org}': cancelled";
             }
 
-            try
+            // A run recorded as done is never redone the same day, so its finishing writes share the transaction that records
+            // its end; when they fail, they are rolled back and the run is recorded as failed.
+            if (!await EndAsync(collectionId, planned, run, finish: true))
             {
-                // Before the run's end is saved: a run recorded as done is never redone the same day, so its totals must
-                // be committed first.
-                if (planned.AfterRun is { } after)
-                {
-                    await after(CancellationToken.None);
-                }
-            }
-            finally
-            {
-                await using var turn = await gate.BeginAsync(CancellationToken.None);
-                turn.Db.CollectionRuns.Update(run);
-                await turn.Db.SaveChangesAsync(CancellationToken.None);
-                await ProgressAsync(turn.Db, collectionId, CancellationToken.None);
-                // The run's pages and totals are committed: cached answers built before them are stale now, in every process.
-                await dataStamp.CommitAsync(turn, CancellationToken.None);
+                await EndAsync(collectionId, planned, run, finish: false);
             }
         }
 
         return run;
+    }
+
+    /// <summary>
+    /// Records a run's end in one write turn: its finishing writes (<see cref="PlannedRun.Finish"/>) when asked, the run,
+    /// the collection's progress and the data stamp. False when the finishing writes failed: nothing was committed, and
+    /// the run now says why it failed.
+    /// </summary>
+    private async Task<bool> EndAsync(long collectionId, PlannedRun planned, CollectionRun run, bool finish)
+    {
+        await using var turn = await gate.BeginAsync(CancellationToken.None);
+        if (finish && planned.Finish is { } writes)
+        {
+            try
+            {
+                await writes(turn.Db, run, CancellationToken.None);
+            }
+            catch (Exception e) when (e is DbException or DbUpdateException or InvalidOperationException)
+            {
+                var error = $"{planned.Source} {planned.Kind} '{planned.Org}': storing failed: {e.Message}";
+                Log.RunFailed(logger, e, planned.Source, planned.Org, error);
+                run.Status = RunStatus.Failed;
+                run.Error = run.Error is null ? error : $"{run.Error}; {error}";
+                return false;
+            }
+        }
+
+        turn.Db.CollectionRuns.Update(run);
+        await turn.Db.SaveChangesAsync(CancellationToken.None);
+        await ProgressAsync(turn.Db, collectionId, CancellationToken.None);
+        // The run's pages and totals are committed: cached answers built before them are stale now, in every process.
+        await dataStamp.CommitAsync(turn, CancellationToken.None);
+        return true;
     }
 
     /// <summary>One more planned run done, and the collection's heartbeat.</summary>
@@ -225,7 +244,7 @@ public sealed partial class Collector(
         {
             yield return new PlannedRun(Platform.HuggingFace, RunKinds.Models, org,
                 (run, ct) => listings.CollectAsync(Platform.HuggingFace, org, huggingFace.ListModelsAsync(org, huggingFaceOptions.Value.PageSize, ct), day, run, ct),
-                ct => writer.RecomputeDailyTotalsAsync(Platform.HuggingFace, day, catalog.FamiliesListedIn(Platform.HuggingFace, org), ct));
+                (db, run, ct) => listings.FinishAsync(db, Platform.HuggingFace, org, day, run, ct));
         }
 
         foreach (var family in catalog.Families.Where(f => f.Rules[Platform.HuggingFace].Count > 0))

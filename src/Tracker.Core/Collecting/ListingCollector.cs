@@ -23,7 +23,21 @@ public sealed class ListingCollector(FamilyCatalog catalog, SnapshotWriter write
             run.Bytes += page.Bytes;
         }
 
-        // Only a listing that reached its last page can say what is gone.
-        await writer.MarkGoneAsync(source, org, run.StartedAt, cancellationToken);
+    }
+
+    /// <summary>
+    /// Completes an org's listing run, in the write transaction that records its end: when the listing reached its last
+    /// page (only then can it say what is gone), the org's models not seen since the run started are marked gone; then the
+    /// day's totals of the families listed in the org are rebuilt — after a failed listing too, from the pages it stored.
+    /// </summary>
+    public async Task FinishAsync(TrackerDbContext db, string source, string org, DateOnly day, CollectionRun run, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(run);
+        if (run.Status == RunStatus.Succeeded)
+        {
+            await SnapshotWriter.MarkGoneAsync(db, source, org, run.StartedAt, cancellationToken);
+        }
+
+        await SnapshotWriter.RecomputeDailyTotalsAsync(db, source, day, catalog.FamiliesListedIn(source, org), cancellationToken);
     }
 }

@@ -41,35 +41,33 @@ public sealed class SnapshotWriter(WriteGate gate)
 
     /// <summary>
     /// After a complete listing of an org: its models not seen since <paramref name="listingStarted"/> are gone
-    /// upstream. They are kept, with the time they were first missed.
+    /// upstream. They are kept, with the time they were first missed. In <paramref name="db"/>'s transaction.
     /// </summary>
-    public async Task<int> MarkGoneAsync(string source, string org, DateTime listingStarted, CancellationToken cancellationToken)
+    public static Task<int> MarkGoneAsync(TrackerDbContext db, string source, string org, DateTime listingStarted, CancellationToken cancellationToken)
     {
-        await using var turn = await gate.BeginAsync(cancellationToken);
-        var gone = await turn.Db.Models
+        ArgumentNullException.ThrowIfNull(db);
+        return db.Models
             .Where(m => m.Source == source && m.Author == org && m.LastSeenAt < listingStarted && m.GoneSince == null)
             .ExecuteUpdateAsync(s => s.SetProperty(m => m.GoneSince, listingStarted), cancellationToken);
-        await turn.CommitAsync(cancellationToken);
-        return gone;
     }
 
     /// <summary>
     /// Rebuilds the totals of <paramref name="families"/> (those an org's listing just wrote to) on one source and day from
     /// that day's snapshots. Each org's listing recomputes only its families: the Hugging Face listing, which the
     /// derivative pass waits for, recomputed every family after each of its orgs (0.18 s of it at 10× the benchmark's
-    /// ecosystem).
+    /// ecosystem). In <paramref name="db"/>'s transaction.
     /// </summary>
-    public async Task RecomputeDailyTotalsAsync(string source, DateOnly day, IReadOnlyList<string> families, CancellationToken cancellationToken)
+    public static async Task RecomputeDailyTotalsAsync(TrackerDbContext db, string source, DateOnly day, IReadOnlyList<string> families, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(db);
         ArgumentNullException.ThrowIfNull(families);
         if (families.Count == 0)
         {
             return;
         }
 
-        await using var turn = await gate.BeginAsync(cancellationToken);
-        await using var command = turn.Db.Database.GetDbConnection().CreateCommand();
-        command.Transaction = turn.Db.Database.CurrentTransaction?.GetDbTransaction();
+        await using var command = db.Database.GetDbConnection().CreateCommand();
+        command.Transaction = db.Database.CurrentTransaction?.GetDbTransaction();
         var dayStart = day.ToDateTime(TimeOnly.MinValue, DateTimeKind.Utc);
 
         // A model is expected to report on a day when it had been seen by the day's end and no listing that day missed it.
@@ -96,7 +94,6 @@ public sealed class SnapshotWriter(WriteGate gate)
         Add(command, "@source", source);
         Add(command, "@dayEnd", dayStart.AddDays(1));
         await command.ExecuteNonQueryAsync(cancellationToken);
-        await turn.CommitAsync(cancellationToken);
     }
 
     /// <summary>Upserts base models' derivative counts for the day, in <paramref name="db"/>'s transaction.</summary>

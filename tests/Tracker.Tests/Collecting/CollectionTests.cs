@@ -362,6 +362,64 @@ public sealed class CollectionTests
 
     [Theory]
     [MemberData(nameof(Providers.Both), MemberType = typeof(Providers))]
+    public async Task A_Listing_Whose_Totals_Cannot_Be_Stored_Fails_Without_Its_Gone_Marks_And_Is_Redone(string provider)
+    {
+        var models = Ecosystem.Generate(seed: 25, perFamily: 6);
+        await using var rig = await Rig.StartAsync(provider, models);
+        await rig.Collector.RunAsync("test", CancellationToken.None);
+
+        // The next day a model is gone upstream, and the day's totals cannot be written: an org listing's gone-marks and
+        // totals share the transaction that records its end, so they are rolled back together and the run fails.
+        var removed = models.First(m => m.Family == "deepseek");
+        rig.Hub.SetModels(models.Where(m => m != removed));
+        rig.Clock.SetDay(new DateOnly(2026, 11, 21));
+        await using (var db = rig.Db())
+        {
+            await db.Database.ExecuteSqlRawAsync(provider == DatabaseProviders.Sqlite
+                ? "CREATE TRIGGER no_totals BEFORE INSERT ON \"DailyTotals\" BEGIN SELECT RAISE(ABORT, 'no room for totals'); END;"
+                : "CREATE FUNCTION no_totals() RETURNS trigger AS $$ BEGIN RAISE EXCEPTION 'no room for totals'; END $$ LANGUAGE plpgsql; "
+                  + "CREATE TRIGGER no_totals BEFORE INSERT ON \"DailyTotals\" FOR EACH ROW EXECUTE FUNCTION no_totals();");
+        }
+
+        var failed = await rig.Collector.RunAsync("test", CancellationToken.None);
+
+        Assert.Equal(RunStatus.Partial, failed.Status);
+        var listings = failed.Runs.Where(r => r.Kind == RunKinds.Models).ToList();
+        Assert.NotEmpty(listings);
+        Assert.All(listings, r =>
+        {
+            Assert.Equal(RunStatus.Failed, r.Status);
+            Assert.Contains("storing failed", r.Error, StringComparison.Ordinal);
+            Assert.Contains("no room for totals", r.Error, StringComparison.Ordinal);
+        });
+        Assert.All(failed.Runs.Where(r => r.Kind != RunKinds.Models), r => Assert.Equal(RunStatus.Succeeded, r.Status));
+        await using (var db = rig.Db())
+        {
+            var records = await db.CollectionRuns.AsNoTracking().Where(r => r.CollectionId == failed.CollectionId).ToListAsync();
+            Assert.Equal(failed.Runs.Count, records.Count);
+            Assert.All(records, r => Assert.NotNull(r.FinishedAt));
+            var collection = await db.Collections.AsNoTracking().SingleAsync(c => c.Id == failed.CollectionId);
+            Assert.Equal(collection.OrgsTotal, collection.OrgsDone);
+            Assert.False(await db.Models.AnyAsync(m => m.GoneSince != null));
+            Assert.False(await db.DailyTotals.AnyAsync(t => t.Day == new DateOnly(2026, 11, 21)));
+            // The pages themselves were committed as they came.
+            Assert.Equal(models.Count(m => m.Family is not null) - 1, await db.Snapshots.CountAsync(s => s.Day == new DateOnly(2026, 11, 21)));
+            await db.Database.ExecuteSqlRawAsync(provider == DatabaseProviders.Sqlite ? "DROP TRIGGER no_totals;" : "DROP TRIGGER no_totals ON \"DailyTotals\";");
+        }
+
+        // Not recorded as done, the listings run again the same day and finish; what did succeed is not fetched again.
+        var again = await rig.Collector.RunAsync("test", CancellationToken.None);
+
+        Assert.Equal(RunStatus.Succeeded, again.Status);
+        Assert.Equal(listings.Select(r => r.Org).Order(), again.Runs.Select(r => r.Org).Order());
+        var page = await rig.Queries.GetModelsAsync("deepseek", ModelSorts.DownloadsAllTime, 1000, null, CancellationToken.None);
+        Assert.NotNull(page.Items.Single(m => m.RepoId == removed.Id).GoneSince);
+        var deepseek = (await rig.Queries.GetFamiliesAsync(CancellationToken.None)).Single(f => f.Id == "deepseek");
+        Assert.Equal(Ecosystem.Expected(models, "deepseek").Models - 1, deepseek.Totals.Models);
+    }
+
+    [Theory]
+    [MemberData(nameof(Providers.Both), MemberType = typeof(Providers))]
     public async Task A_Bare_Integer_Children_Count_Is_A_Total_With_Unknown_Relations(string provider)
     {
         var models = Ecosystem.Generate(seed: 22, perFamily: 5);
