@@ -328,25 +328,14 @@ public sealed class CollectionTests
         // the failure must still land on the run that queued them, with its record final and the other runs done.
         await using (var db = rig.Db())
         {
-            await db.Database.ExecuteSqlRawAsync(provider == DatabaseProviders.Sqlite
-                ? "CREATE TRIGGER no_blocks BEFORE INSERT ON \"DerivativeBlocks\" BEGIN SELECT RAISE(ABORT, 'no room for blocks'); END;"
-                : "CREATE FUNCTION no_blocks() RETURNS trigger AS $$ BEGIN RAISE EXCEPTION 'no room for blocks'; END $$ LANGUAGE plpgsql; "
-                  + "CREATE TRIGGER no_blocks BEFORE INSERT ON \"DerivativeBlocks\" FOR EACH ROW EXECUTE FUNCTION no_blocks();");
+            await RefuseInsertsAsync(db, provider, "DerivativeBlocks", "no room for blocks");
         }
 
         var result = await rig.Collector.RunAsync("test", CancellationToken.None);
 
         Assert.Equal(RunStatus.Partial, result.Status);
-        var derivatives = result.Runs.Where(r => r.Kind == RunKinds.Derivatives).ToList();
-        Assert.NotEmpty(derivatives);
-        Assert.All(derivatives, r =>
-        {
-            Assert.Equal(RunStatus.Failed, r.Status);
-            Assert.Contains("storing failed", r.Error, StringComparison.Ordinal);
-            Assert.Contains("no room for blocks", r.Error, StringComparison.Ordinal);
-            Assert.True(r.Requests > 0);
-        });
-        Assert.All(result.Runs.Where(r => r.Kind != RunKinds.Derivatives), r => Assert.Equal(RunStatus.Succeeded, r.Status));
+        var derivatives = AssertStoringFailed(result, RunKinds.Derivatives, "no room for blocks");
+        Assert.All(derivatives, r => Assert.True(r.Requests > 0));
 
         // Every run's record is final (none left running), the collection's progress complete, and the listings' models stored.
         await using var after = rig.Db();
@@ -375,24 +364,13 @@ public sealed class CollectionTests
         rig.Clock.SetDay(new DateOnly(2026, 11, 21));
         await using (var db = rig.Db())
         {
-            await db.Database.ExecuteSqlRawAsync(provider == DatabaseProviders.Sqlite
-                ? "CREATE TRIGGER no_totals BEFORE INSERT ON \"DailyTotals\" BEGIN SELECT RAISE(ABORT, 'no room for totals'); END;"
-                : "CREATE FUNCTION no_totals() RETURNS trigger AS $$ BEGIN RAISE EXCEPTION 'no room for totals'; END $$ LANGUAGE plpgsql; "
-                  + "CREATE TRIGGER no_totals BEFORE INSERT ON \"DailyTotals\" FOR EACH ROW EXECUTE FUNCTION no_totals();");
+            await RefuseInsertsAsync(db, provider, "DailyTotals", "no room for totals");
         }
 
         var failed = await rig.Collector.RunAsync("test", CancellationToken.None);
 
         Assert.Equal(RunStatus.Partial, failed.Status);
-        var listings = failed.Runs.Where(r => r.Kind == RunKinds.Models).ToList();
-        Assert.NotEmpty(listings);
-        Assert.All(listings, r =>
-        {
-            Assert.Equal(RunStatus.Failed, r.Status);
-            Assert.Contains("storing failed", r.Error, StringComparison.Ordinal);
-            Assert.Contains("no room for totals", r.Error, StringComparison.Ordinal);
-        });
-        Assert.All(failed.Runs.Where(r => r.Kind != RunKinds.Models), r => Assert.Equal(RunStatus.Succeeded, r.Status));
+        var listings = AssertStoringFailed(failed, RunKinds.Models, "no room for totals");
         await using (var db = rig.Db())
         {
             var records = await db.CollectionRuns.AsNoTracking().Where(r => r.CollectionId == failed.CollectionId).ToListAsync();
@@ -404,7 +382,7 @@ public sealed class CollectionTests
             Assert.False(await db.DailyTotals.AnyAsync(t => t.Day == new DateOnly(2026, 11, 21)));
             // The pages themselves were committed as they came.
             Assert.Equal(models.Count(m => m.Family is not null) - 1, await db.Snapshots.CountAsync(s => s.Day == new DateOnly(2026, 11, 21)));
-            await db.Database.ExecuteSqlRawAsync(provider == DatabaseProviders.Sqlite ? "DROP TRIGGER no_totals;" : "DROP TRIGGER no_totals ON \"DailyTotals\";");
+            await db.Database.ExecuteSqlRawAsync(provider == DatabaseProviders.Sqlite ? "DROP TRIGGER refuse_inserts;" : "DROP TRIGGER refuse_inserts ON \"DailyTotals\";");
         }
 
         // Not recorded as done, the listings run again the same day and finish; what did succeed is not fetched again.
@@ -416,6 +394,31 @@ public sealed class CollectionTests
         Assert.NotNull(page.Items.Single(m => m.RepoId == removed.Id).GoneSince);
         var deepseek = (await rig.Queries.GetFamiliesAsync(CancellationToken.None)).Single(f => f.Id == "deepseek");
         Assert.Equal(Ecosystem.Expected(models, "deepseek").Models - 1, deepseek.Totals.Models);
+    }
+
+    /// <summary>A trigger (<c>refuse_inserts</c>) that makes every insert into <paramref name="table"/> fail with <paramref name="message"/>.</summary>
+    private static async Task RefuseInsertsAsync(TrackerDbContext db, string provider, string table, string message)
+    {
+        var sql = provider == DatabaseProviders.Sqlite
+            ? $"CREATE TRIGGER refuse_inserts BEFORE INSERT ON \"{table}\" BEGIN SELECT RAISE(ABORT, '{message}'); END;"
+            : $"CREATE OR REPLACE FUNCTION refuse_inserts() RETURNS trigger AS $$ BEGIN RAISE EXCEPTION '{message}'; END $$ LANGUAGE plpgsql; "
+              + $"CREATE TRIGGER refuse_inserts BEFORE INSERT ON \"{table}\" FOR EACH ROW EXECUTE FUNCTION refuse_inserts();";
+        await db.Database.ExecuteSqlRawAsync(sql);
+    }
+
+    /// <summary>The runs of <paramref name="kind"/> failed storing, with the database's reason; every other run succeeded.</summary>
+    private static List<CollectionRun> AssertStoringFailed(CollectionResult result, string kind, string reason)
+    {
+        var runs = result.Runs.Where(r => r.Kind == kind).ToList();
+        Assert.NotEmpty(runs);
+        Assert.All(runs, r =>
+        {
+            Assert.Equal(RunStatus.Failed, r.Status);
+            Assert.Contains("storing failed", r.Error, StringComparison.Ordinal);
+            Assert.Contains(reason, r.Error, StringComparison.Ordinal);
+        });
+        Assert.All(result.Runs.Where(r => r.Kind != kind), r => Assert.Equal(RunStatus.Succeeded, r.Status));
+        return runs;
     }
 
     [Theory]
