@@ -7,6 +7,7 @@ namespace Tracker.Core.Collecting;
 /// <summary>An org's listing on a model hub (Hugging Face, ModelScope): the catalogue's models and their snapshots for the day.</summary>
 public sealed class ListingCollector(FamilyCatalog catalog, SnapshotWriter writer, TimeProvider clock)
 {
+    /// <summary>Stores each page of the listing as it comes, in a write turn of its own; what is gone waits for <see cref="FinishAsync"/>.</summary>
     public async Task CollectAsync(string source, string org, IAsyncEnumerable<SourcePage> pages, DateOnly day, CollectionRun run, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(pages);
@@ -22,7 +23,6 @@ public sealed class ListingCollector(FamilyCatalog catalog, SnapshotWriter write
             run.Requests += page.Requests;
             run.Bytes += page.Bytes;
         }
-
     }
 
     /// <summary>
