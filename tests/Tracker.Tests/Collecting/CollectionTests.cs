@@ -337,14 +337,9 @@ public sealed class CollectionTests
         var derivatives = AssertStoringFailed(result, RunKinds.Derivatives, "no room for blocks");
         Assert.All(derivatives, r => Assert.True(r.Requests > 0));
 
-        // Every run's record is final (none left running), the collection's progress complete, and the listings' models stored.
+        // Every run's record is final, the collection's progress complete, and the listings' models stored.
         await using var after = rig.Db();
-        var records = await after.CollectionRuns.AsNoTracking().Where(r => r.CollectionId == result.CollectionId).ToListAsync();
-        Assert.Equal(result.Runs.Count, records.Count);
-        Assert.All(records, r => Assert.NotEqual(RunStatus.Running, r.Status));
-        Assert.All(records, r => Assert.NotNull(r.FinishedAt));
-        var collection = await after.Collections.AsNoTracking().SingleAsync(c => c.Id == result.CollectionId);
-        Assert.Equal(collection.OrgsTotal, collection.OrgsDone);
+        await AssertRecordsFinalAsync(after, result);
         Assert.Equal(models.Count(m => m.Family is not null), await after.Models.CountAsync());
         Assert.False(await after.DerivativeBlocks.AnyAsync());
     }
@@ -373,11 +368,7 @@ public sealed class CollectionTests
         var listings = AssertStoringFailed(failed, RunKinds.Models, "no room for totals");
         await using (var db = rig.Db())
         {
-            var records = await db.CollectionRuns.AsNoTracking().Where(r => r.CollectionId == failed.CollectionId).ToListAsync();
-            Assert.Equal(failed.Runs.Count, records.Count);
-            Assert.All(records, r => Assert.NotNull(r.FinishedAt));
-            var collection = await db.Collections.AsNoTracking().SingleAsync(c => c.Id == failed.CollectionId);
-            Assert.Equal(collection.OrgsTotal, collection.OrgsDone);
+            await AssertRecordsFinalAsync(db, failed);
             Assert.False(await db.Models.AnyAsync(m => m.GoneSince != null));
             Assert.False(await db.DailyTotals.AnyAsync(t => t.Day == new DateOnly(2026, 11, 21)));
             // The pages themselves were committed as they came.
@@ -404,6 +395,17 @@ public sealed class CollectionTests
             : $"CREATE OR REPLACE FUNCTION refuse_inserts() RETURNS trigger AS $$ BEGIN RAISE EXCEPTION '{message}'; END $$ LANGUAGE plpgsql; "
               + $"CREATE TRIGGER refuse_inserts BEFORE INSERT ON \"{table}\" FOR EACH ROW EXECUTE FUNCTION refuse_inserts();";
         await db.Database.ExecuteSqlRawAsync(sql);
+    }
+
+    /// <summary>Every run of the collection is recorded and final (none left running, each with its end), and its progress complete.</summary>
+    private static async Task AssertRecordsFinalAsync(TrackerDbContext db, CollectionResult result)
+    {
+        var records = await db.CollectionRuns.AsNoTracking().Where(r => r.CollectionId == result.CollectionId).ToListAsync();
+        Assert.Equal(result.Runs.Count, records.Count);
+        Assert.All(records, r => Assert.NotEqual(RunStatus.Running, r.Status));
+        Assert.All(records, r => Assert.NotNull(r.FinishedAt));
+        var collection = await db.Collections.AsNoTracking().SingleAsync(c => c.Id == result.CollectionId);
+        Assert.Equal(collection.OrgsTotal, collection.OrgsDone);
     }
 
     /// <summary>The runs of <paramref name="kind"/> failed storing, with the database's reason; every other run succeeded.</summary>
