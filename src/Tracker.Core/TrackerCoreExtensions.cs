@@ -28,7 +28,6 @@ public static class TrackerCoreExtensions
         services.AddSingleton<FamilyCatalog>();
 
         builder.AddTrackerData();
-        services.AddSingleton<SnapshotWriter>();
         services.AddSingleton<TrackerQueries>();
         services.AddSingleton<DataVersion>();
         services.AddSingleton<DataStamp>();

@@ -64,6 +64,9 @@ public sealed class FakeHuggingFaceHub : IAsyncDisposable
     /// <summary>A delay before each page, to let a test kill a collection mid-run.</summary>
     public TimeSpan PageDelay { get; set; }
 
+    /// <summary>Called with the author before each listing page is answered, to let a test act at that moment.</summary>
+    public Func<string, Task>? BeforeListing { get; set; }
+
     /// <summary>Seconds announced in <c>RateLimit: …;t=</c> on an injected 429.</summary>
     public int RateLimitResetSeconds { get; set; } = 1;
 
@@ -194,6 +197,11 @@ public sealed class FakeHuggingFaceHub : IAsyncDisposable
         if (PageDelay > TimeSpan.Zero)
         {
             await Task.Delay(PageDelay, context.RequestAborted);
+        }
+
+        if (BeforeListing is { } before)
+        {
+            await before(author);
         }
 
         if (FailingAuthors.ContainsKey(author))

@@ -102,28 +102,39 @@ public sealed partial class Collector(
         return new CollectionResult(collection.Id, collection.Status, runs);
     }
 
+    /// <summary>
+    /// A source's runs in order, their requests one chain: each run starts once the previous has made its last request
+    /// (<see cref="RunWork"/>) — or has ended, if it never says — so the requests go on while the previous run's writes
+    /// and its end are stored, and never overlap. A run also waits for the earlier runs it reads from to end
+    /// (<see cref="PlannedRun.After"/>).
+    /// </summary>
     private async Task<List<CollectionRun>> RunPlanAsync(long collectionId, DateOnly day, IReadOnlyList<PlannedRun> plan, CancellationToken cancellationToken)
     {
-        var runs = new List<CollectionRun>();
+        var runs = new List<(PlannedRun Planned, Task<CollectionRun?> Running)>();
         foreach (var planned in plan)
         {
-            if (await RunOneAsync(collectionId, day, planned, cancellationToken) is { } run)
+            if (planned.After is { } after)
             {
-                runs.Add(run);
+                await Task.WhenAll(runs.Where(r => after(r.Planned)).Select(r => r.Running));
             }
+
+            var fetched = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            var running = RunOneAsync(collectionId, day, planned, () => fetched.TrySetResult(), cancellationToken);
+            runs.Add((planned, running));
+            await Task.WhenAny(fetched.Task, running);
         }
 
-        return runs;
+        return [.. (await Task.WhenAll(runs.Select(r => r.Running))).OfType<CollectionRun>()];
     }
 
     /// <summary>
     /// Runs one unit of work, recording it; null when today's run of it already succeeded. The run's records are written in
     /// write turns (<see cref="WriteGate"/>) like its pages: on SQLite, written beside the turns on a connection of their
     /// own, they met the lock held by a turn and slept in the busy handler, between one run and the next of a chain of
-    /// requests (at 1× the benchmark's ecosystem, 3–35 ms a record). The end of a run, the collection's progress and the
-    /// data stamp share one turn.
+    /// requests (at 1× the benchmark's ecosystem, 3–35 ms a record). Its start is recorded while its work begins — the
+    /// previous run's writer may hold the turn — and its end, the collection's progress and the data stamp share one turn.
     /// </summary>
-    private async Task<CollectionRun?> RunOneAsync(long collectionId, DateOnly day, PlannedRun planned, CancellationToken cancellationToken)
+    private async Task<CollectionRun?> RunOneAsync(long collectionId, DateOnly day, PlannedRun planned, Action fetched, CancellationToken cancellationToken)
     {
         var run = new CollectionRun
         {
@@ -135,26 +146,26 @@ public sealed partial class Collector(
             StartedAt = clock.GetUtcNow().UtcDateTime,
             Status = RunStatus.Running,
         };
-        await using (var turn = await gate.BeginAsync(cancellationToken))
+        bool done;
+        await using (var db = await contexts.CreateDbContextAsync(cancellationToken))
         {
-            var done = await turn.Db.CollectionRuns.AnyAsync(
+            done = await db.CollectionRuns.AnyAsync(
                 r => r.Source == planned.Source && r.Kind == planned.Kind && r.Org == planned.Org && r.Day == day && r.Status == RunStatus.Succeeded,
                 cancellationToken);
-            if (done)
-            {
-                await ProgressAsync(turn.Db, collectionId, CancellationToken.None);
-                await turn.CommitAsync(CancellationToken.None);
-                return null;
-            }
-
-            turn.Db.CollectionRuns.Add(run);
-            await turn.Db.SaveChangesAsync(cancellationToken);
-            await turn.CommitAsync(cancellationToken);
         }
 
+        if (done)
+        {
+            await using var turn = await gate.BeginAsync(cancellationToken);
+            await ProgressAsync(turn.Db, collectionId, CancellationToken.None);
+            await turn.CommitAsync(CancellationToken.None);
+            return null;
+        }
+
+        var started = RecordStartAsync(run, cancellationToken);
         try
         {
-            await planned.Work(run, cancellationToken);
+            await planned.Work(run, fetched, cancellationToken);
             run.Status = RunStatus.Succeeded;
         }
         catch (SourceDeferredException e)
@@ -187,6 +198,7 @@ public sealed partial class Collector(
                 run.Error = $"{planned.Source} {planned.Kind} '{planned.Org}': cancelled";
             }
 
+            await started;
             // A run recorded as done is never redone the same day, so its finishing writes share the transaction that records
             // its end; when they fail, they are rolled back and the run is recorded as failed.
             if (!await EndAsync(collectionId, planned, run, finish: true))
@@ -230,6 +242,15 @@ public sealed partial class Collector(
         return true;
     }
 
+    /// <summary>Records that a run has started: a run killed before its end is then found running and marked abandoned.</summary>
+    private async Task RecordStartAsync(CollectionRun run, CancellationToken cancellationToken)
+    {
+        await using var turn = await gate.BeginAsync(cancellationToken);
+        turn.Db.CollectionRuns.Add(run);
+        await turn.Db.SaveChangesAsync(cancellationToken);
+        await turn.CommitAsync(cancellationToken);
+    }
+
     /// <summary>One more planned run done, and the collection's heartbeat.</summary>
     private Task<int> ProgressAsync(TrackerDbContext db, long collectionId, CancellationToken cancellationToken)
     {
@@ -243,14 +264,16 @@ public sealed partial class Collector(
         foreach (var org in catalog.OrgsFor(Platform.HuggingFace))
         {
             yield return new PlannedRun(Platform.HuggingFace, RunKinds.Models, org,
-                (run, ct) => listings.CollectAsync(Platform.HuggingFace, org, huggingFace.ListModelsAsync(org, huggingFaceOptions.Value.PageSize, ct), day, run, ct),
+                (run, fetched, ct) => listings.CollectAsync(Platform.HuggingFace, org, huggingFace.ListModelsAsync(org, huggingFaceOptions.Value.PageSize, ct), day, run, fetched, ct),
                 (db, run, ct) => listings.FinishAsync(db, Platform.HuggingFace, org, day, run, ct));
         }
 
         foreach (var family in catalog.Families.Where(f => f.Rules[Platform.HuggingFace].Count > 0))
         {
+            // The family's models are those its orgs' listings stored (and marked gone): those listings must have ended.
             yield return new PlannedRun(Platform.HuggingFace, RunKinds.Derivatives, family.Id,
-                (run, ct) => CollectDerivativesAsync(family.Id, day, run, ct));
+                (run, fetched, ct) => CollectDerivativesAsync(family.Id, day, run, fetched, ct),
+                After: earlier => earlier.Kind == RunKinds.Models && catalog.FamiliesListedIn(Platform.HuggingFace, earlier.Org).Contains(family.Id));
         }
     }
 
@@ -260,7 +283,7 @@ public sealed partial class Collector(
     /// to a single writer through a bounded queue, in order, so the database's time hides behind the network's and
     /// memory holds at most a few pages.
     /// </summary>
-    private async Task CollectDerivativesAsync(string familyId, DateOnly day, CollectionRun run, CancellationToken cancellationToken)
+    private async Task CollectDerivativesAsync(string familyId, DateOnly day, CollectionRun run, Action fetched, CancellationToken cancellationToken)
     {
         List<(long Id, string RepoId, DateTime? Synced, DateTime? Newest, int? Known)> bases;
         await using (var db = await contexts.CreateDbContextAsync(cancellationToken))
@@ -302,6 +325,7 @@ public sealed partial class Collector(
         }
 
         await FlushCountsAsync();
+        fetched();
         await writes.CompleteAsync();
 
         // Counts and lineage marks go in batches, queued after the pages they vouch for.

@@ -34,7 +34,7 @@ public sealed class GitHubPipeline(
         var targets = catalog.Families.SelectMany(f => f.Rules[Platform.GitHub])
             .Select(r => r.Repo ?? r.Org!)
             .Distinct(StringComparer.OrdinalIgnoreCase);
-        return [.. targets.Select(target => new PlannedRun(Platform.GitHub, RunKinds.Repos, target, (run, ct) => CollectAsync(target, day, run, ct)))];
+        return [.. targets.Select(target => new PlannedRun(Platform.GitHub, RunKinds.Repos, target, (run, _, ct) => CollectAsync(target, day, run, ct)))];
     }
 
     private async Task CollectAsync(string target, DateOnly day, CollectionRun run, CancellationToken cancellationToken)

@@ -13,6 +13,6 @@ public sealed class ModelScopePipeline(
 
     public IReadOnlyList<PlannedRun> Plan(DateOnly day) => !options.Value.Enabled ? [] :
         [.. catalog.OrgsFor(Platform.ModelScope).Select(org => new PlannedRun(Platform.ModelScope, RunKinds.Models, org,
-            (run, ct) => listings.CollectAsync(Platform.ModelScope, org, modelScope.ListModelsAsync(org, ct), day, run, ct),
+            (run, fetched, ct) => listings.CollectAsync(Platform.ModelScope, org, modelScope.ListModelsAsync(org, ct), day, run, fetched, ct),
             (db, run, ct) => listings.FinishAsync(db, Platform.ModelScope, org, day, run, ct)))];
 }

@@ -15,19 +15,18 @@ namespace Tracker.Core.Collecting;
 /// and re-run never duplicates a row. One SQL dialect serves both providers: SQLite and PostgreSQL share
 /// <c>INSERT … ON CONFLICT … DO UPDATE</c> and <c>RETURNING</c>.
 /// </summary>
-public sealed class SnapshotWriter(WriteGate gate)
+public static class SnapshotWriter
 {
-    /// <summary>Upserts a page of models and their snapshots for <paramref name="day"/> in one transaction.</summary>
-    public async Task<int> WritePageAsync(
-        string source, string org, IReadOnlyList<(HubModel Model, string FamilyId)> page, DateOnly day, DateTime collectedAt, CancellationToken cancellationToken)
+    /// <summary>Upserts a page of models and their snapshots for <paramref name="day"/>, in <paramref name="db"/>'s transaction.</summary>
+    public static async Task WritePageAsync(
+        TrackerDbContext db, string source, string org, IReadOnlyList<(HubModel Model, string FamilyId)> page, DateOnly day, DateTime collectedAt,
+        CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(page);
         if (page.Count == 0)
         {
-            return 0;
+            return;
         }
-
-        await using var turn = await gate.BeginAsync(cancellationToken);
-        var db = turn.Db;
 
         // The same repository twice in one page (hubs compare ids case-insensitively) is one model and one snapshot.
         // Keyed once here; the models' upsert stores the key and the snapshots find their model's id by it.
@@ -35,8 +34,6 @@ public sealed class SnapshotWriter(WriteGate gate)
         var ids = await UpsertModelsAsync(db, source, org, unique, collectedAt, day, cancellationToken);
         var previous = await PreviousAllTimeAsync(db, ids.Values, day, cancellationToken);
         await UpsertSnapshotsAsync(db, unique, ids, previous, day, collectedAt, cancellationToken);
-        await turn.CommitAsync(cancellationToken);
-        return page.Count;
     }
 
     /// <summary>

@@ -298,23 +298,54 @@ public sealed class CollectionTests
         var result = await rig.Collector.RunAsync("test", CancellationToken.None);
 
         Assert.Equal(RunStatus.Succeeded, result.Status);
-        var families = await rig.Queries.GetFamiliesAsync(CancellationToken.None);
-        foreach (var id in Families)
-        {
-            var expected = Ecosystem.ChildrenBy(models, tree, id);
-            var got = families.Single(f => f.Id == id).Derivatives;
-            Assert.Equal(expected["finetune"], got.Finetune);
-            Assert.Equal(expected["quantized"], got.Quantized);
-            Assert.Equal(expected["adapter"], got.Adapter);
-            Assert.Equal(expected["merge"], got.Merge);
-            Assert.Equal(expected.Values.Sum(), got.Total);
-        }
+        await AssertDerivativeTotalsAsync(rig, models, tree);
 
         // The model tree is stored child by child, with the relation from the child's base_model tag.
         await using var db = rig.Db();
         var stored = await DerivativeBlocks.ReadAsync(db, db.Models.Select(m => m.Id), CancellationToken.None);
         Assert.Equal(tree.Values.Sum(c => c.Count), stored.Count);
         Assert.Equal(tree.Values.SelectMany(c => c).Count(c => c.Relation == "merge"), stored.Count(d => d.Relation == "merge"));
+    }
+
+    [Theory]
+    [MemberData(nameof(Providers.Both), MemberType = typeof(Providers))]
+    public async Task A_Familys_Derivative_Pass_Waits_Until_Its_Listings_Are_Stored(string provider)
+    {
+        var models = Ecosystem.Generate(seed: 27, perFamily: 6);
+        var tree = Ecosystem.GenerateChildren(models, seed: 27);
+        await using var rig = await Rig.StartAsync(provider, models, children: tree);
+
+        // Listings store their pages behind their fetching, and the derivative pass fetches as soon as the last listing page
+        // is in. From the first listing page on, another writer holds the database (SQLite) or the models' table
+        // (PostgreSQL) for a second: the pages wait, and each family's derivative pass must wait for its orgs' listings to
+        // be stored rather than read no models.
+        await using var holder = rig.Db();
+        Task? released = null;
+        rig.Hub.BeforeListing = async _ =>
+        {
+            if (released is not null)
+            {
+                return;
+            }
+
+            await holder.Database.BeginTransactionAsync();
+            if (provider == DatabaseProviders.Postgres)
+            {
+                await holder.Database.ExecuteSqlRawAsync("LOCK TABLE \"Models\" IN EXCLUSIVE MODE");
+            }
+
+            released = Task.Run(async () =>
+            {
+                await Task.Delay(TimeSpan.FromSeconds(1));
+                await holder.Database.CommitTransactionAsync();
+            });
+        };
+
+        var result = await rig.Collector.RunAsync("test", CancellationToken.None);
+        await released!;
+
+        Assert.Equal(RunStatus.Succeeded, result.Status);
+        await AssertDerivativeTotalsAsync(rig, models, tree);
     }
 
     [Theory]
@@ -395,6 +426,22 @@ public sealed class CollectionTests
             : $"CREATE OR REPLACE FUNCTION refuse_inserts() RETURNS trigger AS $$ BEGIN RAISE EXCEPTION '{message}'; END $$ LANGUAGE plpgsql; "
               + $"CREATE TRIGGER refuse_inserts BEFORE INSERT ON \"{table}\" FOR EACH ROW EXECUTE FUNCTION refuse_inserts();";
         await db.Database.ExecuteSqlRawAsync(sql);
+    }
+
+    /// <summary>Each family's derivative totals per relation equal its models' children on the hub.</summary>
+    private static async Task AssertDerivativeTotalsAsync(Rig rig, List<FakeModel> models, Dictionary<string, List<FakeChild>> tree)
+    {
+        var families = await rig.Queries.GetFamiliesAsync(CancellationToken.None);
+        foreach (var id in Families)
+        {
+            var expected = Ecosystem.ChildrenBy(models, tree, id);
+            var got = families.Single(f => f.Id == id).Derivatives;
+            Assert.Equal(expected["finetune"], got.Finetune);
+            Assert.Equal(expected["quantized"], got.Quantized);
+            Assert.Equal(expected["adapter"], got.Adapter);
+            Assert.Equal(expected["merge"], got.Merge);
+            Assert.Equal(expected.Values.Sum(), got.Total);
+        }
     }
 
     /// <summary>Every run of the collection is recorded and final (none left running, each with its end), and its progress complete.</summary>
