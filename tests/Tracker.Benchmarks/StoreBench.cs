@@ -101,7 +101,7 @@ public static class StoreBench
         foreach (var (name, rows) in pages)
         {
             var id = ids[name];
-            await writes.EnqueueAsync((db, ct) => SnapshotWriter.WriteDerivativesAsync(db, id, rows, now, ct), CancellationToken.None);
+            await writes.EnqueueAsync((db, ct) => SnapshotWriter.WriteDerivativesAsync(db, id, rows, now, null, ct), CancellationToken.None);
         }
 
         await writes.CompleteAsync();

@@ -343,10 +343,11 @@ public sealed partial class Collector(
     }
 
     /// <summary>
-    /// Lists a base's children, newest first, down to the newest already known; returns the newest listed and how many
-    /// distinct children were listed.
+    /// Lists a base's children, newest first, down to the newest already known; returns the newest listed and the keys of
+    /// the distinct children listed — a set the writer fills as it stores the pages, so that hashing each child's key is
+    /// not on the chain of requests.
     /// </summary>
-    private async Task<(DateTime? Newest, int Listed)> ListLineageAsync(
+    private async Task<(DateTime? Newest, IReadOnlyCollection<ulong> Listed)> ListLineageAsync(
         long baseId, string baseRepoId, DateTime? synced, DateTime? newestKnown, long expected, WriteBehind writes, CollectionRun run,
         CancellationToken cancellationToken)
     {
@@ -363,10 +364,9 @@ public sealed partial class Collector(
             foreach (var child in rows)
             {
                 listedNewest = Later(listedNewest, child.CreatedAt);
-                keys.Add(child.Key);
             }
 
-            await writes.EnqueueAsync((db, ct) => SnapshotWriter.WriteDerivativesAsync(db, baseId, rows, now, ct), cancellationToken);
+            await writes.EnqueueAsync((db, ct) => SnapshotWriter.WriteDerivativesAsync(db, baseId, rows, now, keys, ct), cancellationToken);
 
             // Newest first: once a page reaches a child already known, the rest is known too.
             if (synced is not null && newestKnown is { } newest && page.Models.Any(c => c.CreatedAt is { } created && created <= newest))
@@ -375,7 +375,7 @@ public sealed partial class Collector(
             }
         }
 
-        return (listedNewest, keys.Count);
+        return (listedNewest, keys);
     }
 
     private static DateTime? Later(DateTime? a, DateTime? b) => a is null || b > a ? b : a;

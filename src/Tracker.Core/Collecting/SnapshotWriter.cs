@@ -156,7 +156,7 @@ public static class SnapshotWriter
             // Blocks only from this pass: its pages, whose distinct children the listing counted. With blocks from an
             // earlier pass: merged into one, whose children are distinct (as are a single block's).
             var blocks = stored.GetValueOrDefault(pass.ModelId);
-            known.Value = blocks is null || blocks.Oldest >= pass.ListedFrom ? pass.Listed
+            known.Value = blocks is null || blocks.Oldest >= pass.ListedFrom ? pass.Listed.Count
                 : blocks.Blocks > 1 ? await MergeBlocksAsync(db, pass.ModelId, cancellationToken)
                 : blocks.Children;
             id.Value = pass.ModelId;
@@ -184,10 +184,13 @@ public static class SnapshotWriter
 
     /// <summary>
     /// Stores a page of a base model's children (the model tree) as one block, in <paramref name="db"/>'s transaction.
-    /// A child the page lists twice is stored once, as first listed (hubs compare ids case-insensitively).
+    /// A child the page lists twice is stored once, as first listed (hubs compare ids case-insensitively). Each child's key
+    /// hash (<see cref="DerivativeBlocks.KeyHash"/>) is taken here, on the writer, and added to <paramref name="listed"/>
+    /// when given: the listing counts a base's distinct children by them without hashing on the chain of requests.
     /// </summary>
     public static async Task<int> WriteDerivativesAsync(
-        TrackerDbContext db, long baseModelId, IReadOnlyList<DerivativeRow> children, DateTime now, CancellationToken cancellationToken)
+        TrackerDbContext db, long baseModelId, IReadOnlyList<DerivativeRow> children, DateTime now, HashSet<ulong>? listed,
+        CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(db);
         ArgumentNullException.ThrowIfNull(children);
@@ -197,17 +200,25 @@ public static class SnapshotWriter
         }
 
         using var block = new DerivativeBlockWriter(children.Count);
-        // One set per writer thread, cleared per page: a new set per page was 22 KB of garbage a page (280 MB for two
-        // million children).
+        // One set and one key buffer per writer thread, reused page after page: a new set per page was 22 KB of garbage a
+        // page (280 MB for two million children).
         var seen = t_seen ??= [];
         seen.Clear();
         seen.EnsureCapacity(children.Count);
+        if (t_keys is null || t_keys.Length < children.Count)
+        {
+            t_keys = new ulong[Math.Max(children.Count, 1024)];
+        }
+
+        var keys = t_keys;
         for (var i = 0; i < children.Count; i++)
         {
             var c = children[i];
-            // Repeats found by the keys' hashes, taken when the row was made; two ids sharing a hash (all but impossible)
-            // are told apart by comparing them with the rows before.
-            if (seen.Add(c.Key) || !RepeatsEarlier(children, i))
+            keys[i] = DerivativeBlocks.KeyHash(c.RepoId);
+            listed?.Add(keys[i]);
+            // Repeats found by the keys' hashes; two ids sharing a hash (all but impossible) are told apart by comparing them
+            // with the rows before.
+            if (seen.Add(keys[i]) || !RepeatsEarlier(children, keys, i))
             {
                 block.Add(c.RepoId, c.Relation, c.CreatedAt, c.Downloads30d, c.DownloadsAllTime, c.Likes);
             }
@@ -220,11 +231,14 @@ public static class SnapshotWriter
     [ThreadStatic]
     private static HashSet<ulong>? t_seen;
 
-    private static bool RepeatsEarlier(IReadOnlyList<DerivativeRow> rows, int index)
+    [ThreadStatic]
+    private static ulong[]? t_keys;
+
+    private static bool RepeatsEarlier(IReadOnlyList<DerivativeRow> rows, ulong[] keys, int index)
     {
         for (var i = 0; i < index; i++)
         {
-            if (rows[i].Key == rows[index].Key && DerivativeBlocks.KeyComparer.Equals(rows[i].RepoId, rows[index].RepoId))
+            if (keys[i] == keys[index] && DerivativeBlocks.KeyComparer.Equals(rows[i].RepoId, rows[index].RepoId))
             {
                 return true;
             }
@@ -416,18 +430,11 @@ public static class SnapshotWriter
 }
 
 /// <summary>
-/// One base model's lineage listed completely: the newest creation date known, when this listing began, and how many
-/// distinct children it listed.
+/// One base model's lineage listed completely: the newest creation date known, when this listing began, and the keys of
+/// the distinct children it listed (filled in by the writer as it stores the listing's pages, which are queued before
+/// this pass is marked).
 /// </summary>
-public sealed record LineagePass(long ModelId, DateTime? Newest, DateTime ListedFrom, int Listed);
+public sealed record LineagePass(long ModelId, DateTime? Newest, DateTime ListedFrom, IReadOnlyCollection<ulong> Listed);
 
 /// <summary>A child of a base model as listed: its id, relation, creation and counters (a value: a page is one array).</summary>
-public readonly record struct DerivativeRow(string RepoId, string? Relation, DateTime? CreatedAt, long? Downloads30d, long? DownloadsAllTime, long? Likes)
-{
-    /// <summary>
-    /// The hash of the child's key (<see cref="DerivativeBlocks.KeyHash"/>), taken once when the row is made: the listing
-    /// counts distinct children by it and the writer finds a page's repeats by it. (Made with <c>with</c>, a row would keep
-    /// the hash of the id it was copied from.)
-    /// </summary>
-    public ulong Key { get; } = DerivativeBlocks.KeyHash(RepoId);
-}
+public readonly record struct DerivativeRow(string RepoId, string? Relation, DateTime? CreatedAt, long? Downloads30d, long? DownloadsAllTime, long? Likes);

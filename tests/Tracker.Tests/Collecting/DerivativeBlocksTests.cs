@@ -55,7 +55,7 @@ public sealed class DerivativeBlocksTests
         async Task WriteAsync(DateTime at, params DerivativeRow[] page)
         {
             await using var turn = await host.Services.GetRequiredService<WriteGate>().BeginAsync(CancellationToken.None);
-            await SnapshotWriter.WriteDerivativesAsync(turn.Db, baseId, page, at, CancellationToken.None);
+            await SnapshotWriter.WriteDerivativesAsync(turn.Db, baseId, page, at, null, CancellationToken.None);
             await turn.CommitAsync(CancellationToken.None);
         }
     }
@@ -99,12 +99,14 @@ public sealed class DerivativeBlocksTests
         async Task PassAsync(DateTime at, params DerivativeRow[][] pages)
         {
             await using var turn = await gate.BeginAsync(CancellationToken.None);
+            var listed = new HashSet<ulong>();
             foreach (var page in pages)
             {
-                await SnapshotWriter.WriteDerivativesAsync(turn.Db, baseId, page, at, CancellationToken.None);
+                await SnapshotWriter.WriteDerivativesAsync(turn.Db, baseId, page, at, listed, CancellationToken.None);
             }
 
-            await SnapshotWriter.MarkLineageSyncedAsync(turn.Db, [new LineagePass(baseId, null, at, pages.SelectMany(p => p).Select(r => r.RepoId.ToLowerInvariant()).Distinct().Count())], at, CancellationToken.None);
+            Assert.Equal(pages.SelectMany(p => p).Select(r => r.RepoId.ToLowerInvariant()).Distinct().Count(), listed.Count);
+            await SnapshotWriter.MarkLineageSyncedAsync(turn.Db, [new LineagePass(baseId, null, at, listed)], at, CancellationToken.None);
             await turn.CommitAsync(CancellationToken.None);
         }
 
@@ -234,11 +236,15 @@ public sealed class DerivativeBlocksTests
         page.Insert(120, new DerivativeRow("Zed/Tuned", "adapter", Now.AddDays(-1), 1, 2, 3));
         page.Insert(40, new DerivativeRow("zed/tuned", "merge", Now.AddDays(-2), 4, 5, 6));
         page.Add(new DerivativeRow("ZED/TUNED", null, null, 7, 8, 9));
+        // The writer also counts the distinct children the listing saw, by their keys' hashes, for the base's lineage mark.
+        var listed = new HashSet<ulong>();
         await using (var turn = await host.Services.GetRequiredService<WriteGate>().BeginAsync(CancellationToken.None))
         {
-            Assert.Equal(page.Count, await SnapshotWriter.WriteDerivativesAsync(turn.Db, baseId, page, Now, CancellationToken.None));
+            Assert.Equal(page.Count, await SnapshotWriter.WriteDerivativesAsync(turn.Db, baseId, page, Now, listed, CancellationToken.None));
             await turn.CommitAsync(CancellationToken.None);
         }
+
+        Assert.Equal(301, listed.Count);
 
         await using var db = await contexts.CreateDbContextAsync();
         var stored = await DerivativeBlocks.ReadAsync(db, db.Models.Select(m => m.Id), CancellationToken.None);
