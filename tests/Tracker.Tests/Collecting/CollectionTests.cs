@@ -346,6 +346,8 @@ public sealed class CollectionTests
 
         Assert.Equal(RunStatus.Succeeded, result.Status);
         await AssertDerivativeTotalsAsync(rig, models, tree);
+        // A run's storing overlaps the next run's requests, but the requests themselves go one at a time.
+        Assert.Equal(1, rig.Hub.MaxInFlight);
     }
 
     [Theory]
