@@ -24,15 +24,15 @@ public sealed record PlannedRun(
 /// <summary>
 /// Fetches and stores one run's work, counting what it did on <paramref name="run"/>. A run that stores behind its fetching
 /// calls <paramref name="fetched"/> once it has made its last request and only its writes are left: the collector then
-/// starts the source's next run of the same kind, whose requests follow on while those writes finish. A run that never
-/// calls it is followed once it has ended.
+/// starts the source's next run, whose requests follow on while those writes finish. A run that never calls it is followed
+/// once it has ended.
 /// </summary>
 public delegate Task RunWork(CollectionRun run, Action fetched, CancellationToken cancellationToken);
 
 /// <summary>
 /// A source beyond Hugging Face (ModelScope, GitHub) plugs into the collector by planning its day's runs. Each source's
-/// runs execute in order (a run's writes may still be finishing while the next run of its kind fetches), alongside the
-/// other sources'.
+/// runs execute in order (a run's writes may still be finishing while the next run fetches), alongside the other
+/// sources'.
 /// </summary>
 public interface ISourcePipeline
 {
