@@ -8,7 +8,8 @@ namespace Tracker.Core.Collecting;
 /// moment (the writers sit behind bounded queues, so a writer that falls behind slows the fetching down rather than
 /// filling memory). At equal priority the writers took the cores while a response waited to be read. The dashboard and
 /// API, when they share the process, keep their priority over the writers too. Continuations of the loop's awaits come
-/// back to the same thread (a single-threaded synchronization context), so the whole loop keeps its priority.
+/// back to the same thread (a single-threaded synchronization context), so the whole loop keeps its priority. The
+/// collection runs its shorter sources' pipelines (ModelScope, GitHub) the same way, for the same reason.
 /// </summary>
 internal static partial class WriterThread
 {
@@ -19,6 +20,14 @@ internal static partial class WriterThread
     /// for the dashboard and API sharing the process (tests/Tracker.Benchmarks/README.md).
     /// </summary>
     private const int Nice = 2;
+
+    /// <summary>Runs <paramref name="work"/> as <see cref="Run(Func{Task}, string)"/> does, and returns its result.</summary>
+    public static async Task<T> Run<T>(Func<Task<T>> work, string name)
+    {
+        var result = default(T);
+        await Run(async () => { result = await work(); }, name);
+        return result!;
+    }
 
     public static Task Run(Func<Task> loop, string name)
     {
