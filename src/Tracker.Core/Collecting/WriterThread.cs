@@ -25,6 +25,7 @@ internal static partial class WriterThread
     public static async Task<T> Run<T>(Func<Task<T>> work, string name)
     {
         var result = default(T);
+        // A block body: as an expression, the assignment's value would make the lambda a Func<Task<T>> and call this again.
         await Run(async () => { result = await work(); }, name);
         return result!;
     }
