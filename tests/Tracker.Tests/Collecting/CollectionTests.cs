@@ -200,9 +200,7 @@ public sealed class CollectionTests
         await using var rig = await Rig.StartAsync(provider, models);
         await rig.Collector.RunAsync("test", CancellationToken.None);
 
-        var removed = models.First(m => m.Family == "deepseek");
-        rig.Hub.SetModels(models.Where(m => m != removed));
-        rig.Clock.SetDay(new DateOnly(2026, 11, 21));
+        var removed = RemoveOneTheNextDay(rig, models, "deepseek");
         await rig.Collector.RunAsync("test", CancellationToken.None);
 
         var page = await rig.Queries.GetModelsAsync("deepseek", ModelSorts.DownloadsAllTime, 1000, null, CancellationToken.None);
@@ -387,9 +385,7 @@ public sealed class CollectionTests
 
         // The next day a model is gone upstream, and the day's totals cannot be written: an org listing's gone-marks and
         // totals share the transaction that records its end, so they are rolled back together and the run fails.
-        var removed = models.First(m => m.Family == "deepseek");
-        rig.Hub.SetModels(models.Where(m => m != removed));
-        rig.Clock.SetDay(new DateOnly(2026, 11, 21));
+        var removed = RemoveOneTheNextDay(rig, models, "deepseek");
         await using (var db = rig.Db())
         {
             await RefuseInsertsAsync(db, provider, "DailyTotals", "no room for totals");
@@ -428,6 +424,15 @@ public sealed class CollectionTests
             : $"CREATE OR REPLACE FUNCTION refuse_inserts() RETURNS trigger AS $$ BEGIN RAISE EXCEPTION '{message}'; END $$ LANGUAGE plpgsql; "
               + $"CREATE TRIGGER refuse_inserts BEFORE INSERT ON \"{table}\" FOR EACH ROW EXECUTE FUNCTION refuse_inserts();";
         await db.Database.ExecuteSqlRawAsync(sql);
+    }
+
+    /// <summary>The next day (2026-11-21), the hub no longer lists one of <paramref name="family"/>'s models; returns it.</summary>
+    private static FakeModel RemoveOneTheNextDay(Rig rig, List<FakeModel> models, string family)
+    {
+        var removed = models.First(m => m.Family == family);
+        rig.Hub.SetModels(models.Where(m => m != removed));
+        rig.Clock.SetDay(new DateOnly(2026, 11, 21));
+        return removed;
     }
 
     /// <summary>Each family's derivative totals per relation equal its models' children on the hub.</summary>
