@@ -49,6 +49,9 @@ public sealed class FakeHuggingFaceHub : IAsyncDisposable
     /// <summary>Listing bodies served verbatim for an author (recorded real responses), instead of generated models.</summary>
     public ConcurrentDictionary<string, string> RawListings { get; } = new(StringComparer.OrdinalIgnoreCase);
 
+    /// <summary>Lineage pages answered with malformed JSON: (base model id, 1-based page number).</summary>
+    public ConcurrentDictionary<(string BaseId, int Page), bool> MalformedChildren { get; } = new();
+
     /// <summary>The model tree: children per base model id (case-insensitive).</summary>
     public ConcurrentDictionary<string, List<FakeChild>> Children { get; } = new(StringComparer.OrdinalIgnoreCase);
 
@@ -322,6 +325,12 @@ public sealed class FakeHuggingFaceHub : IAsyncDisposable
         }
 
         context.Response.ContentType = "application/json; charset=utf-8";
+        if (MalformedChildren.ContainsKey((baseId, offset / limit + 1)))
+        {
+            await context.Response.WriteAsync("[{\"_id\":\"0\",\"id\":\"someone/broken\",\"createdAt\":");
+            return;
+        }
+
         // Written straight to the response: at the benchmark's scale the fake serves millions of children, and building
         // them as JSON nodes first cost more CPU than the client under measurement spends parsing them.
         await using var json = new Utf8JsonWriter(context.Response.BodyWriter);

@@ -36,7 +36,7 @@ public sealed partial class Collector(
     ILogger<Collector> logger)
 {
     /// <summary>
-    /// Derivative pages queued for writing at most (about 200 KB each as rows): deep enough that the fetching runs on while
+    /// Derivative pages queued for writing at most (a full page of 1,000 children, as the hub sends it, is about 250 KB): deep enough that the fetching runs on while
     /// the writer, at its lower priority, waits for a core; at 10× the benchmark's ecosystem a queue of 16 still left the
     /// fetching waiting on it for seconds.
     /// </summary>
@@ -320,8 +320,8 @@ public sealed partial class Collector(
             if (count.Total is > 0 && !(lastSynced is not null && known >= count.Total))
             {
                 var listedFrom = clock.GetUtcNow().UtcDateTime;
-                var (listedNewest, listed) = await ListLineageAsync(id, repoId, lastSynced, newest, lastSynced is null ? count.Total.Value : 0, writes, run, cancellationToken);
-                synced.Add(new LineagePass(id, Later(newest, listedNewest), listedFrom, listed));
+                var listing = await ListLineageAsync(id, repoId, lastSynced, newest, lastSynced is null ? count.Total.Value : 0, writes, run, cancellationToken);
+                synced.Add(new LineagePass(id, newest, listedFrom, listing));
             }
 
             if (counts.Count == 100)
@@ -349,42 +349,66 @@ public sealed partial class Collector(
     }
 
     /// <summary>
-    /// Lists a base's children, newest first, down to the newest already known; returns the newest listed and the keys of
-    /// the distinct children listed — a set the writer fills as it stores the pages, so that hashing each child's key is
-    /// not on the chain of requests.
+    /// Lists a base's children, newest first, down to the newest already known; returns what the writer learns of the
+    /// listing as it stores the pages (the distinct children's keys, the newest child), so that neither hashing nor, on a
+    /// first pass, parsing sits between one request and the next.
     /// </summary>
-    private async Task<(DateTime? Newest, IReadOnlyCollection<ulong> Listed)> ListLineageAsync(
+    private async Task<LineageListing> ListLineageAsync(
         long baseId, string baseRepoId, DateTime? synced, DateTime? newestKnown, long expected, WriteBehind writes, CollectionRun run,
         CancellationToken cancellationToken)
     {
-        DateTime? listedNewest = null;
         // Sized for the hub's count on a first pass, so that a big base's set is not grown (and copied) a dozen times; capped,
         // since the count is the hub's word.
-        var keys = new HashSet<ulong>((int)Math.Clamp(expected, 0, MaxExpectedChildren));
-        await foreach (var page in huggingFace.ListChildrenAsync(baseRepoId, huggingFaceOptions.Value.PageSize, cancellationToken))
+        var listing = new LineageListing((int)Math.Clamp(expected, 0, MaxExpectedChildren));
+        var pageSize = huggingFaceOptions.Value.PageSize;
+        if (synced is null || newestKnown is not { } newest)
+        {
+            // Every page is read: each is parsed by the writer as it stores it, beside the next request rather than before it.
+            await foreach (var page in huggingFace.ListChildrenUnparsedAsync(baseRepoId, pageSize, cancellationToken))
+            {
+                run.Requests += page.Requests;
+                run.Bytes += page.Bytes;
+                var now = clock.GetUtcNow().UtcDateTime;
+                try
+                {
+                    await writes.EnqueueAsync((db, ct) =>
+                    {
+                        IReadOnlyList<HubModel> children;
+                        using (page)
+                        {
+                            children = page.Parse();
+                        }
+
+                        return SnapshotWriter.WriteDerivativesAsync(db, baseId, SnapshotWriter.DerivativeRows(children, baseRepoId), now, listing, ct);
+                    }, cancellationToken);
+                }
+                catch
+                {
+                    page.Dispose();
+                    throw;
+                }
+            }
+
+            return listing;
+        }
+
+        await foreach (var page in huggingFace.ListChildrenAsync(baseRepoId, pageSize, cancellationToken))
         {
             run.Requests += page.Requests;
             run.Bytes += page.Bytes;
             var now = clock.GetUtcNow().UtcDateTime;
             var rows = SnapshotWriter.DerivativeRows(page.Models, baseRepoId);
-            foreach (var child in rows)
-            {
-                listedNewest = Later(listedNewest, child.CreatedAt);
-            }
-
-            await writes.EnqueueAsync((db, ct) => SnapshotWriter.WriteDerivativesAsync(db, baseId, rows, now, keys, ct), cancellationToken);
+            await writes.EnqueueAsync((db, ct) => SnapshotWriter.WriteDerivativesAsync(db, baseId, rows, now, listing, ct), cancellationToken);
 
             // Newest first: once a page reaches a child already known, the rest is known too.
-            if (synced is not null && newestKnown is { } newest && page.Models.Any(c => c.CreatedAt is { } created && created <= newest))
+            if (page.Models.Any(c => c.CreatedAt is { } created && created <= newest))
             {
                 break;
             }
         }
 
-        return (listedNewest, keys);
+        return listing;
     }
-
-    private static DateTime? Later(DateTime? a, DateTime? b) => a is null || b > a ? b : a;
 
     private static async Task MarkAbandonedAsync(TrackerDbContext db, DateTime now, CancellationToken cancellationToken)
     {

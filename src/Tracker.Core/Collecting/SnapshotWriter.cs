@@ -156,7 +156,7 @@ public static class SnapshotWriter
             // Blocks only from this pass: its pages, whose distinct children the listing counted. With blocks from an
             // earlier pass: merged into one, whose children are distinct (as are a single block's).
             var blocks = stored.GetValueOrDefault(pass.ModelId);
-            known.Value = blocks is null || blocks.Oldest >= pass.ListedFrom ? pass.Listed.Count
+            known.Value = blocks is null || blocks.Oldest >= pass.ListedFrom ? pass.Listing.Keys.Count
                 : blocks.Blocks > 1 ? await MergeBlocksAsync(db, pass.ModelId, cancellationToken)
                 : blocks.Children;
             id.Value = pass.ModelId;
@@ -185,11 +185,10 @@ public static class SnapshotWriter
     /// <summary>
     /// Stores a page of a base model's children (the model tree) as one block, in <paramref name="db"/>'s transaction.
     /// A child the page lists twice is stored once, as first listed (hubs compare ids case-insensitively). Each child's key
-    /// hash (<see cref="DerivativeBlocks.KeyHash"/>) is taken here, on the writer, and added to <paramref name="listed"/>
-    /// when given: the listing counts a base's distinct children by them without hashing on the chain of requests.
+    /// hash (<see cref="DerivativeBlocks.KeyHash"/>) and creation are noted in <paramref name="listing"/> when given.
     /// </summary>
     public static async Task<int> WriteDerivativesAsync(
-        TrackerDbContext db, long baseModelId, IReadOnlyList<DerivativeRow> children, DateTime now, HashSet<ulong>? listed,
+        TrackerDbContext db, long baseModelId, IReadOnlyList<DerivativeRow> children, DateTime now, LineageListing? listing,
         CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(db);
@@ -215,7 +214,12 @@ public static class SnapshotWriter
         {
             var c = children[i];
             keys[i] = DerivativeBlocks.KeyHash(c.RepoId);
-            listed?.Add(keys[i]);
+            if (listing is not null)
+            {
+                listing.Keys.Add(keys[i]);
+                listing.Saw(c.CreatedAt);
+            }
+
             // Repeats found by the keys' hashes; two ids sharing a hash (all but impossible) are told apart by comparing them
             // with the rows before.
             if (seen.Add(keys[i]) || !RepeatsEarlier(children, keys, i))
@@ -430,11 +434,34 @@ public static class SnapshotWriter
 }
 
 /// <summary>
-/// One base model's lineage listed completely: the newest creation date known, when this listing began, and the keys of
-/// the distinct children it listed (filled in by the writer as it stores the listing's pages, which are queued before
-/// this pass is marked).
+/// One base model's lineage listed completely: the newest creation date known before, when this listing began, and what
+/// the writer learned of the listing's pages as it stored them (queued before this pass is marked).
 /// </summary>
-public sealed record LineagePass(long ModelId, DateTime? Newest, DateTime ListedFrom, IReadOnlyCollection<ulong> Listed);
+public sealed record LineagePass(long ModelId, DateTime? KnownNewest, DateTime ListedFrom, LineageListing Listing)
+{
+    /// <summary>The newest child's creation, listed now or known before.</summary>
+    public DateTime? Newest => Listing.Newest is { } listed && (KnownNewest is null || listed > KnownNewest) ? listed : KnownNewest;
+}
+
+/// <summary>
+/// What the writer learns of a base's listing as it stores the pages: the key hashes of the distinct children
+/// (<see cref="DerivativeBlocks.KeyHash"/>) and the newest child's creation. Taken on the writer, so that neither hashing
+/// nor (on a first pass) parsing sits between one request and the next.
+/// </summary>
+public sealed class LineageListing(int expectedChildren)
+{
+    public HashSet<ulong> Keys { get; } = new(expectedChildren);
+
+    public DateTime? Newest { get; private set; }
+
+    internal void Saw(DateTime? created)
+    {
+        if (created is { } c && (Newest is null || c > Newest))
+        {
+            Newest = c;
+        }
+    }
+}
 
 /// <summary>A child of a base model as listed: its id, relation, creation and counters (a value: a page is one array).</summary>
 public readonly record struct DerivativeRow(string RepoId, string? Relation, DateTime? CreatedAt, long? Downloads30d, long? DownloadsAllTime, long? Likes);

@@ -377,6 +377,47 @@ public sealed class CollectionTests
 
     [Theory]
     [MemberData(nameof(Providers.Both), MemberType = typeof(Providers))]
+    public async Task A_Malformed_Lineage_Page_Fails_That_Familys_Derivatives_Clearly_And_The_Next_Run_Completes_Them(string provider)
+    {
+        var models = Ecosystem.Generate(seed: 26, perFamily: 6);
+        var tree = Ecosystem.GenerateChildren(models, seed: 26, average: 12);
+        await using var rig = await Rig.StartAsync(provider, models, new() { ["Tracker:HuggingFace:PageSize"] = "3" }, tree);
+        // A first pass's pages are parsed by the writer as it stores them, not on the chain of requests: the page's error
+        // must still reach the run that listed it, with the base and the page named.
+        var (baseId, _) = tree.First(kv => kv.Value.Count > 6);
+        var family = models.Single(m => m.Id == baseId).Family!;
+        rig.Hub.MalformedChildren[(baseId, 2)] = true;
+
+        var result = await rig.Collector.RunAsync("test", CancellationToken.None);
+
+        Assert.Equal(RunStatus.Partial, result.Status);
+        var failed = Assert.Single(result.Runs, r => r.Status != RunStatus.Succeeded);
+        Assert.Equal((RunKinds.Derivatives, family, RunStatus.Failed), (failed.Kind, failed.Org, failed.Status));
+        Assert.Contains($"children of '{baseId}', page 2: malformed JSON", failed.Error, StringComparison.Ordinal);
+        Assert.True(failed.Requests > 0);
+        await using (var db = rig.Db())
+        {
+            await AssertRecordsFinalAsync(db, result);
+        }
+
+        // Not recorded as done, the family's derivatives are listed again the same day: nothing lost, nothing twice.
+        rig.Hub.MalformedChildren.Clear();
+        var again = await rig.Collector.RunAsync("test", CancellationToken.None);
+
+        Assert.Equal(RunStatus.Succeeded, again.Status);
+        Assert.Equal([(RunKinds.Derivatives, family)], again.Runs.Select(r => (r.Kind, r.Org)));
+        await AssertDerivativeTotalsAsync(rig, models, tree);
+        await using var after = rig.Db();
+        var stored = await DerivativeBlocks.ReadAsync(after, after.Models.Select(m => m.Id), CancellationToken.None);
+        Assert.Equal(tree.Values.Sum(c => c.Count), stored.Count);
+        var known = await after.Models.AsNoTracking().Where(m => m.Source == "huggingface" && m.LineageSyncedAt != null)
+            .ToDictionaryAsync(m => m.RepoId, m => (m.LineageKnown, m.LineageNewestAt));
+        Assert.Equal(tree.Count, known.Count);
+        Assert.All(tree, kv => Assert.Equal((kv.Value.Count, kv.Value.Max(c => c.CreatedAt)), (known[kv.Key].LineageKnown!.Value, known[kv.Key].LineageNewestAt!.Value.ToUniversalTime())));
+    }
+
+    [Theory]
+    [MemberData(nameof(Providers.Both), MemberType = typeof(Providers))]
     public async Task A_Listing_Whose_Totals_Cannot_Be_Stored_Fails_Without_Its_Gone_Marks_And_Is_Redone(string provider)
     {
         var models = Ecosystem.Generate(seed: 25, perFamily: 6);

@@ -99,13 +99,13 @@ public sealed class DerivativeBlocksTests
         async Task PassAsync(DateTime at, params DerivativeRow[][] pages)
         {
             await using var turn = await gate.BeginAsync(CancellationToken.None);
-            var listed = new HashSet<ulong>();
+            var listed = new LineageListing(0);
             foreach (var page in pages)
             {
                 await SnapshotWriter.WriteDerivativesAsync(turn.Db, baseId, page, at, listed, CancellationToken.None);
             }
 
-            Assert.Equal(pages.SelectMany(p => p).Select(r => r.RepoId.ToLowerInvariant()).Distinct().Count(), listed.Count);
+            Assert.Equal(pages.SelectMany(p => p).Select(r => r.RepoId.ToLowerInvariant()).Distinct().Count(), listed.Keys.Count);
             await SnapshotWriter.MarkLineageSyncedAsync(turn.Db, [new LineagePass(baseId, null, at, listed)], at, CancellationToken.None);
             await turn.CommitAsync(CancellationToken.None);
         }
@@ -236,15 +236,17 @@ public sealed class DerivativeBlocksTests
         page.Insert(120, new DerivativeRow("Zed/Tuned", "adapter", Now.AddDays(-1), 1, 2, 3));
         page.Insert(40, new DerivativeRow("zed/tuned", "merge", Now.AddDays(-2), 4, 5, 6));
         page.Add(new DerivativeRow("ZED/TUNED", null, null, 7, 8, 9));
-        // The writer also counts the distinct children the listing saw, by their keys' hashes, for the base's lineage mark.
-        var listed = new HashSet<ulong>();
+        // The writer also counts the distinct children the listing saw, by their keys' hashes, and notes the newest, for the
+        // base's lineage mark.
+        var listed = new LineageListing(0);
         await using (var turn = await host.Services.GetRequiredService<WriteGate>().BeginAsync(CancellationToken.None))
         {
             Assert.Equal(page.Count, await SnapshotWriter.WriteDerivativesAsync(turn.Db, baseId, page, Now, listed, CancellationToken.None));
             await turn.CommitAsync(CancellationToken.None);
         }
 
-        Assert.Equal(301, listed.Count);
+        Assert.Equal(301, listed.Keys.Count);
+        Assert.Equal(Now, listed.Newest);
 
         await using var db = await contexts.CreateDbContextAsync();
         var stored = await DerivativeBlocks.ReadAsync(db, db.Models.Select(m => m.Id), CancellationToken.None);

@@ -125,6 +125,63 @@ public sealed class HuggingFaceSourceTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Unparsed_Children_Pages_Parse_As_The_Streamed_Pages_Do()
+    {
+        var source = await SourceAsync();
+        var created = new DateTime(2026, 11, 1, 0, 0, 0, DateTimeKind.Utc);
+        _hub.Children["Qwen/Base"] = [.. Enumerable.Range(0, 7).Select(i => new FakeChild(
+            i == 3 ? "evil/<script>alert(\"é\")</script>" : $"user{i}/Child-{i}", i % 2 == 0 ? "finetune" : "quantized", created.AddHours(-i), i * 10, i * 100, i))];
+
+        var streamed = new List<SourcePage>();
+        await foreach (var page in source.ListChildrenAsync("Qwen/Base", 3, CancellationToken.None))
+        {
+            streamed.Add(page);
+        }
+
+        var unparsed = new List<(int Number, int Requests, long Bytes, IReadOnlyList<HubModel> Models)>();
+        await foreach (var page in source.ListChildrenUnparsedAsync("Qwen/Base", 3, CancellationToken.None))
+        {
+            using (page)
+            {
+                unparsed.Add((page.Number, page.Requests, page.Bytes, page.Parse()));
+            }
+        }
+
+        Assert.Equal(3, streamed.Count);
+        Assert.Equal(streamed.Select(p => (p.Number, p.Requests, p.Bytes)), unparsed.Select(p => (p.Number, p.Requests, p.Bytes)));
+        static object Fields(HubModel m) => (m.RepoId, m.CreatedAt, m.Downloads30d, m.DownloadsAllTime, m.Likes, m.License, string.Join('|', m.Tags ?? []));
+        Assert.Equal(streamed.SelectMany(p => p.Models).Select(Fields), unparsed.SelectMany(p => p.Models).Select(Fields));
+        Assert.Equal(_hub.Children["Qwen/Base"].Select(c => c.Id), unparsed.SelectMany(p => p.Models).Select(m => m.RepoId));
+    }
+
+    [Theory]
+    [InlineData("[{\"id\":\"a/b\",\"createdAt\":", "malformed JSON")]
+    [InlineData("[{\"id\":\"a/b\"}] trailing", "malformed JSON")]
+    [InlineData("[{\"id\":\"a/b\"}", "malformed JSON")]
+    [InlineData("{\"error\":\"not a page\"}", "not an array")]
+    [InlineData("[{\"downloads\":1}]", "has no \"id\"")]
+    [InlineData("[1]", "malformed JSON")]
+    [InlineData("", "malformed JSON")]
+    public void An_Unparsed_Page_That_Is_Not_A_Page_Of_Models_Is_Refused_Naming_The_Listing_And_Page(string body, string reason)
+    {
+        var error = Assert.Throws<SourceException>(() => HuggingFaceSource.ParsePage(System.Text.Encoding.UTF8.GetBytes(body), "children of 'a/base'", 4));
+
+        Assert.StartsWith("Hugging Face children of 'a/base', page 4: malformed JSON", error.Message, StringComparison.Ordinal);
+        Assert.Contains(reason, error.Message, StringComparison.Ordinal);
+        Assert.EndsWith("nothing from this page was stored", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void An_Unparsed_Page_Skips_Null_Items_As_The_Streamed_Parse_Does()
+    {
+        var models = HuggingFaceSource.ParsePage("[null,{\"id\":\"a/b\",\"likes\":\"3\"},null]"u8, "children of 'a/base'", 1);
+
+        Assert.Equal("a/b", Assert.Single(models).RepoId);
+        Assert.Equal(3, models[0].Likes);
+        Assert.Null(models[0].Downloads30d);
+    }
+
+    [Fact]
     public async Task Server_Error_Is_Retried_Then_Reported_With_Status()
     {
         var source = await SourceAsync(new() { ["Tracker:HuggingFace:MaxRetries"] = "1" });

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Globalization;
 using System.Net;
 using System.Runtime.CompilerServices;
@@ -30,7 +31,7 @@ public sealed class HuggingFaceSource(HttpClient http)
     public IAsyncEnumerable<SourcePage> ListModelsAsync(string org, int pageSize, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(org);
-        return ListAsync(new Uri(ListUrl(org, pageSize), UriKind.Relative), $"org '{org}'", cancellationToken);
+        return ListAsync(new Uri(ListUrl(org, pageSize), UriKind.Relative), $"org '{org}'", FetchPageAsync, cancellationToken);
     }
 
     /// <summary>
@@ -38,12 +39,23 @@ public sealed class HuggingFaceSource(HttpClient http)
     /// (https://huggingface.co/docs/hub/model-cards#specifying-a-base-model). The caller stops reading when it reaches
     /// a child it already knows, so later passes fetch only new pages.
     /// </summary>
-    public IAsyncEnumerable<SourcePage> ListChildrenAsync(string baseId, int pageSize, CancellationToken cancellationToken)
+    public IAsyncEnumerable<SourcePage> ListChildrenAsync(string baseId, int pageSize, CancellationToken cancellationToken) =>
+        ListAsync(ChildrenUrl(baseId, pageSize), $"children of '{baseId}'", FetchPageAsync, cancellationToken);
+
+    /// <summary>
+    /// The children of a base model as <see cref="ListChildrenAsync"/> lists them, each page as the hub sent it, not yet
+    /// parsed (<see cref="UnparsedPage.Parse"/>): a caller that reads every page can parse them off its chain of requests.
+    /// </summary>
+    public IAsyncEnumerable<UnparsedPage> ListChildrenUnparsedAsync(string baseId, int pageSize, CancellationToken cancellationToken) =>
+        ListAsync(ChildrenUrl(baseId, pageSize), $"children of '{baseId}'", FetchUnparsedAsync, cancellationToken);
+
+    private static Uri ChildrenUrl(string baseId, int pageSize)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(baseId);
-        var url = $"api/models?filter={Uri.EscapeDataString("base_model:" + baseId)}&sort=createdAt&limit={pageSize.ToString(CultureInfo.InvariantCulture)}&"
-            + string.Join('&', ChildExpands.Select(e => $"expand[]={e}"));
-        return ListAsync(new Uri(url, UriKind.Relative), $"children of '{baseId}'", cancellationToken);
+        return new Uri(
+            $"api/models?filter={Uri.EscapeDataString("base_model:" + baseId)}&sort=createdAt&limit={pageSize.ToString(CultureInfo.InvariantCulture)}&"
+            + string.Join('&', ChildExpands.Select(e => $"expand[]={e}")),
+            UriKind.Relative);
     }
 
     /// <summary>
@@ -91,14 +103,16 @@ public sealed class HuggingFaceSource(HttpClient http)
         }
     }
 
-    private async IAsyncEnumerable<SourcePage> ListAsync(Uri first, string label, [EnumeratorCancellation] CancellationToken cancellationToken)
+    private static async IAsyncEnumerable<TPage> ListAsync<TPage>(
+        Uri first, string label, Func<string, int, Uri, CancellationToken, Task<(TPage Page, Uri? Next)>> fetch,
+        [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         Uri? next = first;
         var number = 0;
         while (next is not null)
         {
             number++;
-            var (page, link) = await FetchPageAsync(label, number, next, cancellationToken);
+            var (page, link) = await fetch(label, number, next, cancellationToken);
             yield return page;
             next = link;
         }
@@ -174,6 +188,82 @@ public sealed class HuggingFaceSource(HttpClient http)
         return (new SourcePage(number, models, tally.Attempts, body.BytesRead), NextLink(response, url));
     }
 
+    private async Task<(UnparsedPage Page, Uri? Next)> FetchUnparsedAsync(string label, int number, Uri url, CancellationToken cancellationToken)
+    {
+        var tally = new RequestTally();
+        using var response = (await SendAsync(url, label, number, tally, allowNotFound: false, cancellationToken))!;
+        await using var body = await response.Content.ReadAsStreamAsync(cancellationToken);
+        var buffer = ArrayPool<byte>.Shared.Rent(response.Content.Headers.ContentLength is > 0 and < UnparsedPage.MaxBytes and var length ? (int)length + 1 : 1 << 16);
+        var read = 0;
+        try
+        {
+            int n;
+            while ((n = await body.ReadAsync(buffer.AsMemory(read), cancellationToken)) > 0)
+            {
+                read += n;
+                if (read == buffer.Length)
+                {
+                    if (read >= UnparsedPage.MaxBytes)
+                    {
+                        throw new SourceException($"Hugging Face {label}, page {number}: larger than {UnparsedPage.MaxBytes / (1 << 20)} MB; nothing from this page was stored")
+                        { Requests = tally.Attempts };
+                    }
+
+                    var larger = ArrayPool<byte>.Shared.Rent(buffer.Length * 2);
+                    buffer.AsSpan(0, read).CopyTo(larger);
+                    ArrayPool<byte>.Shared.Return(buffer);
+                    buffer = larger;
+                }
+            }
+        }
+        catch (Exception e) when (e is HttpRequestException or IOException)
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+            throw new SourceException($"Hugging Face {label}, page {number}: the response broke off: {e.Message}", e) { Requests = tally.Attempts };
+        }
+        catch
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+            throw;
+        }
+
+        return (new UnparsedPage(label, number, buffer, read, tally.Attempts), NextLink(response, url));
+    }
+
+    /// <summary>A page's models from its whole body (an array of models); <paramref name="label"/> and <paramref name="number"/> name it in errors.</summary>
+    internal static List<HubModel> ParsePage(ReadOnlySpan<byte> json, string label, int number)
+    {
+        var models = new List<HubModel>();
+        try
+        {
+            var reader = new Utf8JsonReader(json);
+            if (!reader.Read() || reader.TokenType != JsonTokenType.StartArray)
+            {
+                throw new JsonException("the page is not an array");
+            }
+
+            while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
+            {
+                var wire = JsonSerializer.Deserialize(ref reader, HuggingFaceJsonContext.Default.HfModelWire);
+                if (wire is not null)
+                {
+                    models.Add(Map(wire) ?? throw new JsonException("an item has no \"id\""));
+                }
+            }
+
+            if (reader.TokenType != JsonTokenType.EndArray || reader.Read())
+            {
+                throw new JsonException("the array is not closed, or something follows it");
+            }
+        }
+        catch (JsonException e)
+        {
+            throw new SourceException($"Hugging Face {label}, page {number}: malformed JSON ({e.Message}); nothing from this page was stored", e);
+        }
+
+        return models;
+    }
+
     internal static HubModel? Map(HfModelWire wire)
     {
         var id = wire.Id ?? wire.ModelId;
@@ -242,5 +332,36 @@ public sealed class HuggingFaceSource(HttpClient http)
         }
 
         return null;
+    }
+}
+
+/// <summary>
+/// One page of a Hugging Face listing as the hub sent it, in a pooled buffer until disposed: parsed by whoever stores it
+/// (<see cref="Parse"/>), so that parsing need not sit between one request and the next.
+/// </summary>
+public sealed class UnparsedPage(string label, int number, byte[] buffer, int length, int requests) : IDisposable
+{
+    /// <summary>The largest page read: the hub's pages of 1,000 models are well under 1 MB.</summary>
+    public const int MaxBytes = 64 << 20;
+
+    private byte[]? _buffer = buffer;
+
+    public int Number => number;
+
+    /// <summary>HTTP attempts, retries included.</summary>
+    public int Requests => requests;
+
+    public long Bytes => length;
+
+    /// <summary>The page's models; a <see cref="SourceException"/> naming the listing and page when its JSON is malformed.</summary>
+    public IReadOnlyList<HubModel> Parse() =>
+        HuggingFaceSource.ParsePage((_buffer ?? throw new ObjectDisposedException(nameof(UnparsedPage))).AsSpan(0, length), label, number);
+
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref _buffer, null) is { } b)
+        {
+            ArrayPool<byte>.Shared.Return(b);
+        }
     }
 }
