@@ -49,6 +49,9 @@ public sealed class FakeHuggingFaceHub : IAsyncDisposable
     /// <summary>Listing bodies served verbatim for an author (recorded real responses), instead of generated models.</summary>
     public ConcurrentDictionary<string, string> RawListings { get; } = new(StringComparer.OrdinalIgnoreCase);
 
+    /// <summary>Lineage bodies served verbatim for a base model id, as one page, instead of its generated children.</summary>
+    public ConcurrentDictionary<string, string> RawChildren { get; } = new(StringComparer.OrdinalIgnoreCase);
+
     /// <summary>Lineage pages answered with malformed JSON: (base model id, 1-based page number).</summary>
     public ConcurrentDictionary<(string BaseId, int Page), bool> MalformedChildren { get; } = new();
 
@@ -313,6 +316,13 @@ public sealed class FakeHuggingFaceHub : IAsyncDisposable
     // GET /api/models?filter=base_model:{id}&sort=createdAt — the Hub always sorts descending: newest first.
     private async Task ListChildrenAsync(HttpContext context, string baseId)
     {
+        if (RawChildren.TryGetValue(baseId, out var raw))
+        {
+            context.Response.ContentType = "application/json; charset=utf-8";
+            await context.Response.WriteAsync(raw);
+            return;
+        }
+
         var query = context.Request.Query;
         var limit = int.TryParse(query["limit"], CultureInfo.InvariantCulture, out var l) ? Math.Clamp(l, 1, 1000) : 1000;
         var offset = query["cursor"].ToString() is { Length: > 0 } c ? int.Parse(Encoding.UTF8.GetString(Convert.FromBase64String(c)), CultureInfo.InvariantCulture) : 0;

@@ -363,7 +363,7 @@ public sealed partial class Collector(
         var pageSize = huggingFaceOptions.Value.PageSize;
         if (synced is null || newestKnown is not { } newest)
         {
-            // Every page is read: each is parsed by the writer as it stores it, beside the next request rather than before it.
+            // Every page is read: each is read into rows by the writer as it stores it, beside the next request rather than before it.
             await foreach (var page in huggingFace.ListChildrenUnparsedAsync(baseRepoId, pageSize, cancellationToken))
             {
                 run.Requests += page.Requests;
@@ -373,13 +373,13 @@ public sealed partial class Collector(
                 {
                     await writes.EnqueueAsync((db, ct) =>
                     {
-                        IReadOnlyList<HubModel> children;
+                        DerivativeRow[] rows;
                         using (page)
                         {
-                            children = page.Parse();
+                            rows = DerivativePage.Read(page.Body, baseRepoId, page.Label, page.Number);
                         }
 
-                        return SnapshotWriter.WriteDerivativesAsync(db, baseId, SnapshotWriter.DerivativeRows(children, baseRepoId), now, listing, ct);
+                        return SnapshotWriter.WriteDerivativesAsync(db, baseId, rows, now, listing, ct);
                     }, cancellationToken);
                 }
                 catch

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Tracker.Core.Collecting;
 using Tracker.Core.Sources;
 using Tracker.Core.Sources.HuggingFace;
 using Tracker.Testing;
@@ -125,60 +126,113 @@ public sealed class HuggingFaceSourceTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Unparsed_Children_Pages_Parse_As_The_Streamed_Pages_Do()
+    public async Task Unparsed_Children_Pages_Read_Into_The_Rows_The_Streamed_Pages_Give()
     {
         var source = await SourceAsync();
         var created = new DateTime(2026, 11, 1, 0, 0, 0, DateTimeKind.Utc);
         _hub.Children["Qwen/Base"] = [.. Enumerable.Range(0, 7).Select(i => new FakeChild(
             i == 3 ? "evil/<script>alert(\"é\")</script>" : $"user{i}/Child-{i}", i % 2 == 0 ? "finetune" : "quantized", created.AddHours(-i), i * 10, i * 100, i))];
 
-        var streamed = new List<SourcePage>();
-        await foreach (var page in source.ListChildrenAsync("Qwen/Base", 3, CancellationToken.None))
-        {
-            streamed.Add(page);
-        }
+        var (streamed, streamedError) = await StreamedRowsAsync(source, "Qwen/Base", 3);
+        var (unparsed, unparsedError) = await UnparsedRowsAsync(source, "Qwen/Base", 3);
 
-        var unparsed = new List<(int Number, int Requests, long Bytes, IReadOnlyList<HubModel> Models)>();
-        await foreach (var page in source.ListChildrenUnparsedAsync("Qwen/Base", 3, CancellationToken.None))
-        {
-            using (page)
-            {
-                unparsed.Add((page.Number, page.Requests, page.Bytes, page.Parse()));
-            }
-        }
-
-        Assert.Equal(3, streamed.Count);
-        Assert.Equal(streamed.Select(p => (p.Number, p.Requests, p.Bytes)), unparsed.Select(p => (p.Number, p.Requests, p.Bytes)));
-        static object Fields(HubModel m) => (m.RepoId, m.CreatedAt, m.Downloads30d, m.DownloadsAllTime, m.Likes, m.License, string.Join('|', m.Tags ?? []));
-        Assert.Equal(streamed.SelectMany(p => p.Models).Select(Fields), unparsed.SelectMany(p => p.Models).Select(Fields));
-        Assert.Equal(_hub.Children["Qwen/Base"].Select(c => c.Id), unparsed.SelectMany(p => p.Models).Select(m => m.RepoId));
+        Assert.Null(streamedError);
+        Assert.Null(unparsedError);
+        Assert.Equal(streamed, unparsed);
+        Assert.Equal(_hub.Children["Qwen/Base"].Select(c => (c.Id, (string?)c.Relation, (DateTime?)c.CreatedAt, (long?)c.Likes)), unparsed!.Select(r => (r.RepoId, r.Relation, r.CreatedAt, r.Likes)));
+        Assert.Equal(3, _hub.Requests.Count(r => r.Contains("filter=base_model", StringComparison.Ordinal)) / 2);
     }
+
+    /// <summary>Pages as a hub might send them: quirks, escapes, repeated fields, zones, and bodies that are not pages.</summary>
+    public static TheoryData<string> LineageBodies() =>
+    [
+        """
+        [null,
+         {"_id":"1","id":"a\/b-\u00e9","createdAt":"2025-09-01T12:00:00.000Z","downloads":"12","downloadsAllTime":null,"likes":3,
+          "tags":["transformers","base_model:adapter:org\/base","base_model:finetune:ORG/BASE"],"gated":false,"extra":{"x":[1,{"y":2}]}},
+         {"modelId":"c/d","createdAt":"2025-09-01T20:00:00+08:00","tags":[null,"base_model:merge:Org/Base"],"likes":1,"likes":2},
+         {"id":"e/f","createdAt":"2022-03-02T23:29:04.000Z","tags":["base_model:quantized:other/base","base_model:QUANTIZED:Org/Base","base_model:quantized:org/base"]},
+         {"id":"g/h","createdAt":"2025-09-01 10:00:00","tags":null,"downloads":-1,"downloadsAllTime":"\u0037"},
+         {"id":"i/j","createdAt":"not a time","tags":["base_model:finetune:Org/Based","base_model:finetune:Org/Base"]},
+         {"id":"k/l","createdAt":null,"modelId":"ignored/when-id"},
+         {"id":"m/n","createdAt":"2025-09-01T12:00:00.1234567Z","likes":9223372036854775807,"tags":["base_model:finetune:Ørg/Base"]}
+        ]
+        """,
+        "[]",
+        """[{"id":"a/b","likes":1.5}]""",
+        """[{"id":"a/b","likes":true}]""",
+        """[{"id":"a/b","likes":"1 "}]""",
+        """[{"id":"a/b","tags":"base_model:finetune:Org/Base"}]""",
+        """[{"id":"a/b","tags":[1]}]""",
+        """[{"id":"a/b","createdAt":5}]""",
+        """[{"id":" "}]""",
+        """[{"downloads":1}]""",
+        """[{"id":"a/b"}]]""",
+        """[{"id":"a/b"}""",
+        """[{"id":"a/b","createdAt":""",
+        "[1]",
+        """{"error":"not a page"}""",
+        "null",
+        "",
+    ];
 
     [Theory]
-    [InlineData("[{\"id\":\"a/b\",\"createdAt\":", "malformed JSON")]
-    [InlineData("[{\"id\":\"a/b\"}] trailing", "malformed JSON")]
-    [InlineData("[{\"id\":\"a/b\"}", "malformed JSON")]
-    [InlineData("{\"error\":\"not a page\"}", "not an array")]
-    [InlineData("[{\"downloads\":1}]", "has no \"id\"")]
-    [InlineData("[1]", "malformed JSON")]
-    [InlineData("", "malformed JSON")]
-    public void An_Unparsed_Page_That_Is_Not_A_Page_Of_Models_Is_Refused_Naming_The_Listing_And_Page(string body, string reason)
+    [MemberData(nameof(LineageBodies))]
+    public async Task A_Lineage_Page_Read_Unparsed_Gives_The_Rows_Or_The_Error_The_Parsed_Page_Does(string body)
     {
-        var error = Assert.Throws<SourceException>(() => HuggingFaceSource.ParsePage(System.Text.Encoding.UTF8.GetBytes(body), "children of 'a/base'", 4));
+        var source = await SourceAsync();
+        _hub.RawChildren["Org/Base"] = body;
 
-        Assert.StartsWith("Hugging Face children of 'a/base', page 4: malformed JSON", error.Message, StringComparison.Ordinal);
-        Assert.Contains(reason, error.Message, StringComparison.Ordinal);
-        Assert.EndsWith("nothing from this page was stored", error.Message, StringComparison.Ordinal);
+        var (streamed, streamedError) = await StreamedRowsAsync(source, "Org/Base", 1000);
+        var (unparsed, unparsedError) = await UnparsedRowsAsync(source, "Org/Base", 1000);
+
+        Assert.Equal(streamed, unparsed);
+        Assert.All(unparsed ?? [], r => Assert.True(r.CreatedAt is null || r.CreatedAt.Value.Kind == DateTimeKind.Utc));
+        Assert.Equal(streamedError is null, unparsedError is null);
+        if (unparsedError is not null)
+        {
+            Assert.StartsWith("Hugging Face children of 'Org/Base', page 1: malformed JSON", unparsedError, StringComparison.Ordinal);
+            Assert.EndsWith("nothing from this page was stored", unparsedError, StringComparison.Ordinal);
+        }
     }
 
-    [Fact]
-    public void An_Unparsed_Page_Skips_Null_Items_As_The_Streamed_Parse_Does()
+    private static async Task<(DerivativeRow[]? Rows, string? Error)> StreamedRowsAsync(HuggingFaceSource source, string baseId, int pageSize)
     {
-        var models = HuggingFaceSource.ParsePage("[null,{\"id\":\"a/b\",\"likes\":\"3\"},null]"u8, "children of 'a/base'", 1);
+        var rows = new List<DerivativeRow>();
+        try
+        {
+            await foreach (var page in source.ListChildrenAsync(baseId, pageSize, CancellationToken.None))
+            {
+                rows.AddRange(SnapshotWriter.DerivativeRows(page.Models, baseId));
+            }
+        }
+        catch (SourceException e)
+        {
+            return (null, e.Message);
+        }
 
-        Assert.Equal("a/b", Assert.Single(models).RepoId);
-        Assert.Equal(3, models[0].Likes);
-        Assert.Null(models[0].Downloads30d);
+        return ([.. rows], null);
+    }
+
+    private static async Task<(DerivativeRow[]? Rows, string? Error)> UnparsedRowsAsync(HuggingFaceSource source, string baseId, int pageSize)
+    {
+        var rows = new List<DerivativeRow>();
+        try
+        {
+            await foreach (var page in source.ListChildrenUnparsedAsync(baseId, pageSize, CancellationToken.None))
+            {
+                using (page)
+                {
+                    rows.AddRange(DerivativePage.Read(page.Body, baseId, page.Label, page.Number));
+                }
+            }
+        }
+        catch (SourceException e)
+        {
+            return (null, e.Message);
+        }
+
+        return ([.. rows], null);
     }
 
     [Fact]

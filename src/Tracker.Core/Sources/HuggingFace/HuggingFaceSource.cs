@@ -44,7 +44,7 @@ public sealed class HuggingFaceSource(HttpClient http)
 
     /// <summary>
     /// The children of a base model as <see cref="ListChildrenAsync"/> lists them, each page as the hub sent it, not yet
-    /// parsed (<see cref="UnparsedPage.Parse"/>): a caller that reads every page can parse them off its chain of requests.
+    /// parsed: a caller that reads every page can read them off its chain of requests (see Collecting.DerivativePage).
     /// </summary>
     public IAsyncEnumerable<UnparsedPage> ListChildrenUnparsedAsync(string baseId, int pageSize, CancellationToken cancellationToken) =>
         ListAsync(ChildrenUrl(baseId, pageSize), $"children of '{baseId}'", FetchUnparsedAsync, cancellationToken);
@@ -230,40 +230,6 @@ public sealed class HuggingFaceSource(HttpClient http)
         return (new UnparsedPage(label, number, buffer, read, tally.Attempts), NextLink(response, url));
     }
 
-    /// <summary>A page's models from its whole body (an array of models); <paramref name="label"/> and <paramref name="number"/> name it in errors.</summary>
-    internal static List<HubModel> ParsePage(ReadOnlySpan<byte> json, string label, int number)
-    {
-        var models = new List<HubModel>();
-        try
-        {
-            var reader = new Utf8JsonReader(json);
-            if (!reader.Read() || reader.TokenType != JsonTokenType.StartArray)
-            {
-                throw new JsonException("the page is not an array");
-            }
-
-            while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
-            {
-                var wire = JsonSerializer.Deserialize(ref reader, HuggingFaceJsonContext.Default.HfModelWire);
-                if (wire is not null)
-                {
-                    models.Add(Map(wire) ?? throw new JsonException("an item has no \"id\""));
-                }
-            }
-
-            if (reader.TokenType != JsonTokenType.EndArray || reader.Read())
-            {
-                throw new JsonException("the array is not closed, or something follows it");
-            }
-        }
-        catch (JsonException e)
-        {
-            throw new SourceException($"Hugging Face {label}, page {number}: malformed JSON ({e.Message}); nothing from this page was stored", e);
-        }
-
-        return models;
-    }
-
     internal static HubModel? Map(HfModelWire wire)
     {
         var id = wire.Id ?? wire.ModelId;
@@ -278,7 +244,8 @@ public sealed class HuggingFaceSource(HttpClient http)
             created = null;
         }
 
-        var license = wire.Tags?.FirstOrDefault(t => t.StartsWith("license:", StringComparison.Ordinal))?["license:".Length..];
+        // A null among the tags is skipped, not a crash: the tags are third-party data.
+        var license = wire.Tags?.FirstOrDefault(t => t is not null && t.StartsWith("license:", StringComparison.Ordinal))?["license:".Length..];
         return new HubModel(
             id,
             created,
@@ -303,7 +270,8 @@ public sealed class HuggingFaceSource(HttpClient http)
         _ => null,
     };
 
-    private static DateTime? ParseTime(string? text) =>
+    /// <summary>A time as the hub writes it (ISO 8601, UTC when it names no zone); null when it is not a time.</summary>
+    internal static DateTime? ParseTime(string? text) =>
         DateTime.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal, out var time)
             ? time
             : null;
@@ -336,8 +304,8 @@ public sealed class HuggingFaceSource(HttpClient http)
 }
 
 /// <summary>
-/// One page of a Hugging Face listing as the hub sent it, in a pooled buffer until disposed: parsed by whoever stores it
-/// (<see cref="Parse"/>), so that parsing need not sit between one request and the next.
+/// One page of a Hugging Face listing as the hub sent it (UTF-8 JSON), in a pooled buffer until disposed: read by whoever
+/// stores it, so that reading it need not sit between one request and the next.
 /// </summary>
 public sealed class UnparsedPage(string label, int number, byte[] buffer, int length, int requests) : IDisposable
 {
@@ -346,6 +314,9 @@ public sealed class UnparsedPage(string label, int number, byte[] buffer, int le
 
     private byte[]? _buffer = buffer;
 
+    /// <summary>The listing, as errors name it (<c>children of 'Qwen/Qwen3-8B'</c>).</summary>
+    public string Label => label;
+
     public int Number => number;
 
     /// <summary>HTTP attempts, retries included.</summary>
@@ -353,9 +324,8 @@ public sealed class UnparsedPage(string label, int number, byte[] buffer, int le
 
     public long Bytes => length;
 
-    /// <summary>The page's models; a <see cref="SourceException"/> naming the listing and page when its JSON is malformed.</summary>
-    public IReadOnlyList<HubModel> Parse() =>
-        HuggingFaceSource.ParsePage((_buffer ?? throw new ObjectDisposedException(nameof(UnparsedPage))).AsSpan(0, length), label, number);
+    /// <summary>The body as received; valid until the page is disposed.</summary>
+    public ReadOnlySpan<byte> Body => (_buffer ?? throw new ObjectDisposedException(nameof(UnparsedPage))).AsSpan(0, length);
 
     public void Dispose()
     {
