@@ -61,8 +61,9 @@ public static class Bench
         var settings = Settings(database);
 
         // One host, the app's wiring, for both phases: the baseline fetches and parses through the same HttpClients
-        // (resilience, pacing and tally handlers) every response the collection will, storing nothing — GitHub's ETag
-        // cache is switched off for it (Storing), so every GitHub response is fetched and parsed whole.
+        // (resilience, pacing and tally handlers) every response the collection will, reading each as the collection does
+        // and storing nothing — GitHub's ETag cache is switched off for it (Storing), so every GitHub response is fetched
+        // and parsed whole.
         using var host = await StartHostAsync(database, hf, ms, gh, clock, settings, s => s.AddSingleton<IHttpCacheStore>(
             sp => new SwitchableCacheStore(ActivatorUtilities.CreateInstance<DbHttpCacheStore>(sp))));
         var cache = (SwitchableCacheStore)host.Services.GetRequiredService<IHttpCacheStore>();
@@ -565,10 +566,15 @@ public static class Baseline
             requests += count.Requests;
             if (count.Total is > 0)
             {
-                await foreach (var page in source.ListChildrenAsync(id, pageSize, ct))
+                // Read as the collection's first pass reads them — into the rows the derivative writer stores — but here on
+                // the chain of requests, one page before the next request, and stored nowhere.
+                await foreach (var page in source.ListChildrenUnparsedAsync(id, pageSize, ct))
                 {
-                    requests += page.Requests;
-                    _ = page.Models.Select(c => SnapshotWriter.RelationTo(c.Tags, id)).Count(r => r is not null);
+                    using (page)
+                    {
+                        requests += page.Requests;
+                        _ = DerivativePage.Read(page.Body, id, page.Label, page.Number).Count(r => r.Relation is not null);
+                    }
                 }
             }
         }
