@@ -36,9 +36,9 @@ public sealed partial class Collector(
     ILogger<Collector> logger)
 {
     /// <summary>
-    /// Derivative pages queued for writing at most (a full page of 1,000 children, as the hub sends it, is about 250 KB): deep enough that the fetching runs on while
-    /// the writer, at its lower priority, waits for a core; at 10× the benchmark's ecosystem a queue of 16 still left the
-    /// fetching waiting on it for seconds.
+    /// Derivative pages queued for writing at most (a full page of 1,000 children is about 250 KB as the hub sends it): deep
+    /// enough that the fetching runs on while the writer, at its lower priority, waits for a core; at 10× the benchmark's
+    /// ecosystem a queue of 16 still left the fetching waiting on it for seconds.
     /// </summary>
     private const int QueuedDerivativePages = 32;
 
@@ -363,7 +363,7 @@ public sealed partial class Collector(
         var pageSize = huggingFaceOptions.Value.PageSize;
         if (synced is null || newestKnown is not { } newest)
         {
-            // Every page is read: each is read into rows by the writer as it stores it, beside the next request rather than before it.
+            // Every page is read: the writer reads each into rows as it stores it, beside the next request rather than before it.
             await foreach (var page in huggingFace.ListChildrenUnparsedAsync(baseRepoId, pageSize, cancellationToken))
             {
                 run.Requests += page.Requests;

@@ -382,7 +382,7 @@ public sealed class CollectionTests
         var models = Ecosystem.Generate(seed: 26, perFamily: 6);
         var tree = Ecosystem.GenerateChildren(models, seed: 26, average: 12);
         await using var rig = await Rig.StartAsync(provider, models, new() { ["Tracker:HuggingFace:PageSize"] = "3" }, tree);
-        // A first pass's pages are parsed by the writer as it stores them, not on the chain of requests: the page's error
+        // A first pass's pages are read by the writer as it stores them, not on the chain of requests: the page's error
         // must still reach the run that listed it, with the base and the page named.
         var (baseId, _) = tree.First(kv => kv.Value.Count > 6);
         var family = models.Single(m => m.Id == baseId).Family!;
