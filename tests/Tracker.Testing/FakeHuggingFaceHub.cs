@@ -52,6 +52,9 @@ public sealed class FakeHuggingFaceHub : IAsyncDisposable
     /// <summary>Lineage bodies served verbatim for a base model id, as one page, instead of its generated children.</summary>
     public ConcurrentDictionary<string, string> RawChildren { get; } = new(StringComparer.OrdinalIgnoreCase);
 
+    /// <summary>Base model ids whose lineage page breaks off midway: part of the body, then the connection aborted.</summary>
+    public ConcurrentDictionary<string, bool> BrokenChildren { get; } = new(StringComparer.OrdinalIgnoreCase);
+
     /// <summary>Lineage pages answered with malformed JSON: (base model id, 1-based page number).</summary>
     public ConcurrentDictionary<(string BaseId, int Page), bool> MalformedChildren { get; } = new();
 
@@ -316,6 +319,17 @@ public sealed class FakeHuggingFaceHub : IAsyncDisposable
     // GET /api/models?filter=base_model:{id}&sort=createdAt — the Hub always sorts descending: newest first.
     private async Task ListChildrenAsync(HttpContext context, string baseId)
     {
+        if (BrokenChildren.ContainsKey(baseId))
+        {
+            context.Response.ContentType = "application/json; charset=utf-8";
+            await context.Response.WriteAsync("[{\"_id\":\"0\",\"id\":\"someone/cut\",\"tags\":[\"base_model:");
+            await context.Response.Body.FlushAsync();
+            // Long enough for the headers and the first bytes to reach the client before the connection goes.
+            await Task.Delay(100);
+            context.Abort();
+            return;
+        }
+
         if (RawChildren.TryGetValue(baseId, out var raw))
         {
             context.Response.ContentType = "application/json; charset=utf-8";

@@ -54,6 +54,9 @@ public sealed class FakeModelScopeHub : IAsyncDisposable
     /// <summary>(owner, 1-based page) answered with a truncated JSON body, on either listing.</summary>
     public ConcurrentDictionary<(string Owner, int Page), bool> MalformedPages { get; } = new();
 
+    /// <summary>Listing pages (OpenAPI) that break off midway: part of the body, then the connection aborted.</summary>
+    public ConcurrentDictionary<(string Owner, int Page), bool> BrokenPages { get; } = new();
+
     /// <summary>(owner, 1-based page) answered HTTP 200 with <c>success:false</c> (legacy: a non-200 <c>Code</c>).</summary>
     public ConcurrentDictionary<(string Owner, int Page), bool> UnsuccessfulPages { get; } = new();
 
@@ -207,6 +210,16 @@ public sealed class FakeModelScopeHub : IAsyncDisposable
         if (MalformedPages.ContainsKey((owner, page)))
         {
             await context.Response.WriteAsync("{\"success\":true,\"data\":{\"models\":[{\"id\":\"" + owner + "/broken\",\"downloads\":12,");
+            return;
+        }
+
+        if (BrokenPages.ContainsKey((owner, page)))
+        {
+            await context.Response.WriteAsync("{\"success\":true,\"data\":{\"models\":[{\"id\":\"" + owner + "/cut\",");
+            await context.Response.Body.FlushAsync();
+            // Long enough for the headers and the first bytes to reach the client before the connection goes.
+            await Task.Delay(100);
+            context.Abort();
             return;
         }
 

@@ -196,6 +196,26 @@ public sealed class HuggingFaceSourceTests : IAsyncLifetime
         }
     }
 
+    [Fact]
+    public async Task A_Lineage_Page_Cut_Off_Midway_Is_Refused_Naming_The_Listing_And_Page_Either_Way()
+    {
+        var source = await SourceAsync(new() { ["Tracker:HuggingFace:MaxRetries"] = "1" });
+        _hub.BrokenChildren["Org/Base"] = true;
+
+        var (_, streamedError) = await StreamedRowsAsync(source, "Org/Base", 1000);
+        var (_, unparsedError) = await UnparsedRowsAsync(source, "Org/Base", 1000);
+
+        // Past the headers the resilience pipeline does not see the body: the break must still be the run's clear error, not
+        // a bare I/O exception escaping the collection.
+        Assert.All(new[] { streamedError, unparsedError }, error =>
+        {
+            Assert.NotNull(error);
+            Assert.StartsWith("Hugging Face children of 'Org/Base', page 1: ", error, StringComparison.Ordinal);
+            Assert.EndsWith("nothing from this page was stored", error, StringComparison.Ordinal);
+        });
+        Assert.Contains("broke off", unparsedError, StringComparison.Ordinal);
+    }
+
     private static async Task<(DerivativeRow[]? Rows, string? Error)> StreamedRowsAsync(HuggingFaceSource source, string baseId, int pageSize)
     {
         var rows = new List<DerivativeRow>();

@@ -232,6 +232,18 @@ public sealed class ModelScopeSourceTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_Page_Cut_Off_Midway_Throws_A_Clear_Error_Naming_Org_And_Page()
+    {
+        var source = await SourceAsync();
+        _hub.BrokenPages[(MidOrg, 2)] = true;
+
+        var error = await Assert.ThrowsAsync<SourceException>(() => ListAsync(source, MidOrg));
+
+        Assert.StartsWith("ModelScope org 'MidOrg', page 2: the response broke off", error.Message, StringComparison.Ordinal);
+        Assert.EndsWith("nothing from this page was stored", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Server_Error_Is_Retried_Then_Reported_With_Status()
     {
         var source = await SourceAsync(new() { ["Tracker:ModelScope:MaxRetries"] = "2" });

@@ -85,6 +85,10 @@ public sealed class HuggingFaceSource(HttpClient http)
         {
             throw new SourceException($"Hugging Face {label}: malformed JSON ({e.Message})", e) { Requests = tally.Attempts };
         }
+        catch (Exception e) when (e is HttpRequestException or IOException)
+        {
+            throw new SourceException($"Hugging Face {label}: the response broke off: {e.Message}", e) { Requests = tally.Attempts };
+        }
     }
 
     internal static ChildrenCount ParseChildren(JsonElement count, int requests)
@@ -184,6 +188,13 @@ public sealed class HuggingFaceSource(HttpClient http)
                 $"Hugging Face {label}, page {number}: malformed JSON ({e.Message}); nothing from this page was stored", e)
             { Requests = tally.Attempts };
         }
+        catch (Exception e) when (e is HttpRequestException or IOException)
+        {
+            // Past the headers, the resilience pipeline no longer sees the response: a body cut off midway fails this run
+            // with a clear error instead of escaping the collection as a bare I/O exception.
+            throw new SourceException($"Hugging Face {label}, page {number}: the response broke off: {e.Message}; nothing from this page was stored", e)
+            { Requests = tally.Attempts };
+        }
 
         return (new SourcePage(number, models, tally.Attempts, body.BytesRead), NextLink(response, url));
     }
@@ -219,7 +230,8 @@ public sealed class HuggingFaceSource(HttpClient http)
         catch (Exception e) when (e is HttpRequestException or IOException)
         {
             ArrayPool<byte>.Shared.Return(buffer);
-            throw new SourceException($"Hugging Face {label}, page {number}: the response broke off: {e.Message}", e) { Requests = tally.Attempts };
+            throw new SourceException($"Hugging Face {label}, page {number}: the response broke off: {e.Message}; nothing from this page was stored", e)
+            { Requests = tally.Attempts };
         }
         catch
         {

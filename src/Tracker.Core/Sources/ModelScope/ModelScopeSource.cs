@@ -165,6 +165,14 @@ public sealed class ModelScopeSource(HttpClient http, IOptions<ModelScopeOptions
                     $"ModelScope org '{org}', page {number}: malformed JSON ({e.Message}); nothing from this page was stored", e)
                 { Requests = tally.Attempts };
             }
+            catch (Exception e) when (e is HttpRequestException or IOException)
+            {
+                // Past the headers the resilience pipeline no longer sees the response: a body cut off midway fails this
+                // org's run with a clear error instead of escaping the collection as a bare I/O exception.
+                throw new SourceException(
+                    $"ModelScope org '{org}', page {number}: the response broke off: {e.Message}; nothing from this page was stored", e)
+                { Requests = tally.Attempts };
+            }
         }
     }
 
