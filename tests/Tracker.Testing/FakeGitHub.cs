@@ -82,6 +82,9 @@ public sealed class FakeGitHub : IAsyncDisposable
     /// <summary>Bodies served verbatim (recorded responses) for a path under the prefix, e.g. "repos/o/r".</summary>
     public ConcurrentDictionary<string, byte[]> RawBodies { get; } = new(StringComparer.OrdinalIgnoreCase);
 
+    /// <summary>Paths under the prefix (e.g. "repos/o/r") whose answer breaks off midway: part of the body, then the connection aborted.</summary>
+    public ConcurrentDictionary<string, bool> BrokenBodies { get; } = new(StringComparer.OrdinalIgnoreCase);
+
     /// <summary>Requests per hour; past it the primary rate limit answers.</summary>
     public int Limit { get; set; } = 5000;
 
@@ -169,6 +172,17 @@ public sealed class FakeGitHub : IAsyncDisposable
         if (RawBodies.TryGetValue(relative, out var raw))
         {
             return await OkAsync(context, raw, link: null);
+        }
+
+        if (BrokenBodies.ContainsKey(relative))
+        {
+            response.ContentType = "application/json; charset=utf-8";
+            await response.WriteAsync("{\"id\":1,\"full_name\":\"");
+            await response.Body.FlushAsync();
+            // Long enough for the headers and the first bytes to reach the client before the connection goes.
+            await Task.Delay(100);
+            context.Abort();
+            return StatusCodes.Status200OK;
         }
 
         if (segments is ["orgs", var org, "repos"])

@@ -161,6 +161,19 @@ public sealed class GitHubSourceTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_Response_Cut_Off_Midway_Fails_With_A_Clear_Error_Naming_The_Repository()
+    {
+        var source = Source(_gh);
+        _gh.BrokenBodies["repos/deepseek-ai/DeepSeek-V3"] = true;
+
+        // Octokit reads the body past the resilience pipeline: the break must still be the run's clear error, not a bare
+        // I/O exception escaping the collection.
+        var error = await Assert.ThrowsAsync<SourceException>(() => source.GetRepoAsync("deepseek-ai", "DeepSeek-V3", CancellationToken.None));
+
+        Assert.StartsWith("GitHub repository 'deepseek-ai/DeepSeek-V3': request failed", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Moved_Repo_Is_Followed_And_Reports_The_New_Full_Name()
     {
         _gh.Add(Repo("Tencent-Hunyuan", "HunyuanVideo", 7, releases: 2));
