@@ -176,12 +176,7 @@ public sealed class FakeGitHub : IAsyncDisposable
 
         if (BrokenBodies.ContainsKey(relative))
         {
-            response.ContentType = "application/json; charset=utf-8";
-            await response.WriteAsync("{\"id\":1,\"full_name\":\"");
-            await response.Body.FlushAsync();
-            // Long enough for the headers and the first bytes to reach the client before the connection goes.
-            await Task.Delay(100);
-            context.Abort();
+            await FakeHost.BreakOffAsync(context, "{\"id\":1,\"full_name\":\"");
             return StatusCodes.Status200OK;
         }
 

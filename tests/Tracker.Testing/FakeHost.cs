@@ -1,6 +1,7 @@
 using System.Globalization;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 
 namespace Tracker.Testing;
@@ -24,5 +25,20 @@ public static class FakeHost
         builder.Logging.ClearProviders();
         builder.WebHost.UseUrls($"http://127.0.0.1:{port.ToString(CultureInfo.InvariantCulture)}");
         return builder;
+    }
+
+    /// <summary>
+    /// Answers with the start of a body, then aborts the connection: a response cut off midway, past the headers (which the
+    /// client's resilience pipeline has already seen).
+    /// </summary>
+    public static async Task BreakOffAsync(HttpContext context, string start)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        context.Response.ContentType = "application/json; charset=utf-8";
+        await context.Response.WriteAsync(start);
+        await context.Response.Body.FlushAsync();
+        // Long enough for the headers and the first bytes to reach the client before the connection goes.
+        await Task.Delay(100);
+        context.Abort();
     }
 }

@@ -321,12 +321,7 @@ public sealed class FakeHuggingFaceHub : IAsyncDisposable
     {
         if (BrokenChildren.ContainsKey(baseId))
         {
-            context.Response.ContentType = "application/json; charset=utf-8";
-            await context.Response.WriteAsync("[{\"_id\":\"0\",\"id\":\"someone/cut\",\"tags\":[\"base_model:");
-            await context.Response.Body.FlushAsync();
-            // Long enough for the headers and the first bytes to reach the client before the connection goes.
-            await Task.Delay(100);
-            context.Abort();
+            await FakeHost.BreakOffAsync(context, "[{\"_id\":\"0\",\"id\":\"someone/cut\",\"tags\":[\"base_model:");
             return;
         }
 

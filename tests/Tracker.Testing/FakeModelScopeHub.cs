@@ -215,11 +215,7 @@ public sealed class FakeModelScopeHub : IAsyncDisposable
 
         if (BrokenPages.ContainsKey((owner, page)))
         {
-            await context.Response.WriteAsync("{\"success\":true,\"data\":{\"models\":[{\"id\":\"" + owner + "/cut\",");
-            await context.Response.Body.FlushAsync();
-            // Long enough for the headers and the first bytes to reach the client before the connection goes.
-            await Task.Delay(100);
-            context.Abort();
+            await FakeHost.BreakOffAsync(context, "{\"success\":true,\"data\":{\"models\":[{\"id\":\"" + owner + "/cut\",");
             return;
         }
 
