@@ -66,6 +66,19 @@ public static class SnapshotWriter
         await using var command = db.Database.GetDbConnection().CreateCommand();
         command.Transaction = db.Database.CurrentTransaction?.GetDbTransaction();
         var dayStart = day.ToDateTime(TimeOnly.MinValue, DateTimeKind.Utc);
+        if (db.Database.IsNpgsql())
+        {
+            // Two orgs' listings of one family may end at once on PostgreSQL (SQLite takes one write turn at a time). Each
+            // end's totals read the snapshots committed when its statement began; one that began before the other org's
+            // pages were in, but wrote after the other end had committed, left totals without that org's models (seen as a
+            // rare failure of a test under load). Held to its transaction's end, this lock makes the later end read after
+            // the earlier one committed. Families in order, so two ends never wait on each other.
+            command.CommandText = """SELECT pg_advisory_xact_lock(hashtextextended('DailyTotals/' || @source || '/' || f, 0)) FROM unnest(@families) AS f""";
+            Add(command, "@source", source);
+            Add(command, "@families", families.Order(StringComparer.Ordinal).ToArray());
+            await command.ExecuteNonQueryAsync(cancellationToken);
+            command.Parameters.Clear();
+        }
 
         // A model is expected to report on a day when it had been seen by the day's end and no listing that day missed it.
         var names = families.Select((_, i) => string.Create(CultureInfo.InvariantCulture, $"@f{i}")).ToList();

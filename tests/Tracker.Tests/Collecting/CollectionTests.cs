@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Tracker.Core.Collecting;
 using Tracker.Core.Data;
+using Tracker.Core.Sources;
 using Tracker.Core.Stats;
 using Tracker.Testing;
 using Tracker.Tests.Infrastructure;
@@ -455,6 +456,56 @@ public sealed class CollectionTests
         Assert.NotNull(page.Items.Single(m => m.RepoId == removed.Id).GoneSince);
         var deepseek = (await rig.Queries.GetFamiliesAsync(CancellationToken.None)).Single(f => f.Id == "deepseek");
         Assert.Equal(Ecosystem.Expected(models, "deepseek").Models - 1, deepseek.Totals.Models);
+    }
+
+    [Fact]
+    public async Task Two_Orgs_Listings_Ending_At_Once_On_PostgreSQL_Leave_Totals_With_Both_Orgs_Models()
+    {
+        var models = Ecosystem.Generate(seed: 28, perFamily: 2);
+        await using var rig = await Rig.StartAsync(DatabaseProviders.Postgres, models);
+        var gate = rig.Host.Services.GetRequiredService<WriteGate>();
+        var day = new DateOnly(2026, 11, 20);
+        var at = new DateTime(2026, 11, 20, 6, 0, 0, DateTimeKind.Utc);
+        HubModel Model(string id, long downloads) => new(id, at.AddDays(-30), null, null, null, null, null, null, null, null, 1, downloads, 1);
+        async Task WriteAsync(string org, HubModel model)
+        {
+            await using var turn = await gate.BeginAsync(CancellationToken.None);
+            await SnapshotWriter.WritePageAsync(turn.Db, "huggingface", org, [(model, "hunyuan")], day, at, CancellationToken.None);
+            await turn.CommitAsync(CancellationToken.None);
+        }
+
+        // One org's end reads the snapshots, then is held up (a trigger sleeping in its session) before it writes the totals;
+        // meanwhile the other org's page is stored and that org's end runs. The held end must not overwrite the totals
+        // with what it read before the other org's page was in.
+        await using (var db = rig.Db())
+        {
+            await db.Database.ExecuteSqlRawAsync("""
+                CREATE FUNCTION hold_totals() RETURNS trigger LANGUAGE plpgsql AS $$
+                BEGIN IF current_setting('application_name') = 'held' THEN PERFORM pg_sleep(1); END IF; RETURN NEW; END $$;
+                CREATE TRIGGER hold_totals BEFORE INSERT ON "DailyTotals" FOR EACH ROW EXECUTE FUNCTION hold_totals();
+                """);
+        }
+
+        await WriteAsync("tencent", Model("tencent/first", 1000));
+        var held = Task.Run(async () =>
+        {
+            await using var turn = await gate.BeginAsync(CancellationToken.None);
+            await turn.Db.Database.ExecuteSqlRawAsync("SET LOCAL application_name = 'held'");
+            await SnapshotWriter.RecomputeDailyTotalsAsync(turn.Db, "huggingface", day, ["hunyuan"], CancellationToken.None);
+            await turn.CommitAsync(CancellationToken.None);
+        });
+        await Task.Delay(300);
+        await WriteAsync("Tencent-Hunyuan", Model("Tencent-Hunyuan/second", 20));
+        await using (var turn = await gate.BeginAsync(CancellationToken.None))
+        {
+            await SnapshotWriter.RecomputeDailyTotalsAsync(turn.Db, "huggingface", day, ["hunyuan"], CancellationToken.None);
+            await turn.CommitAsync(CancellationToken.None);
+        }
+
+        await held;
+        await using var after = rig.Db();
+        var totals = await after.DailyTotals.AsNoTracking().SingleAsync(t => t.FamilyId == "hunyuan" && t.Source == "huggingface" && t.Day == day);
+        Assert.Equal((1020L, 2), (totals.DownloadsAllTime!.Value, totals.Reported));
     }
 
     /// <summary>A trigger (<c>refuse_inserts</c>) that makes every insert into <paramref name="table"/> fail with <paramref name="message"/>.</summary>
