@@ -66,7 +66,7 @@ public static class DerivativePage
         }
         catch (JsonException e)
         {
-            throw new SourceException($"Hugging Face {label}, page {number}: malformed JSON ({e.Message}); nothing from this page was stored", e);
+            throw HuggingFaceSource.PageFailed(label, number, $"malformed JSON ({e.Message})", e, requests: 0);
         }
     }
 

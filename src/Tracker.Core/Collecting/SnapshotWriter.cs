@@ -453,7 +453,7 @@ public static class SnapshotWriter
 public sealed record LineagePass(long ModelId, DateTime? KnownNewest, DateTime ListedFrom, LineageListing Listing)
 {
     /// <summary>The newest child's creation, listed now or known before.</summary>
-    public DateTime? Newest => Listing.Newest is { } listed && (KnownNewest is null || listed > KnownNewest) ? listed : KnownNewest;
+    public DateTime? Newest => LineageListing.Later(KnownNewest, Listing.Newest);
 }
 
 /// <summary>
@@ -467,13 +467,10 @@ public sealed class LineageListing(int expectedChildren)
 
     public DateTime? Newest { get; private set; }
 
-    internal void Saw(DateTime? created)
-    {
-        if (created is { } c && (Newest is null || c > Newest))
-        {
-            Newest = c;
-        }
-    }
+    internal void Saw(DateTime? created) => Newest = Later(Newest, created);
+
+    /// <summary>The later of two times, either of which may be unknown.</summary>
+    internal static DateTime? Later(DateTime? a, DateTime? b) => a is null || b > a ? b : a;
 }
 
 /// <summary>A child of a base model as listed: its id, relation, creation and counters (a value: a page is one array).</summary>

@@ -184,16 +184,13 @@ public sealed class HuggingFaceSource(HttpClient http)
         }
         catch (JsonException e)
         {
-            throw new SourceException(
-                $"Hugging Face {label}, page {number}: malformed JSON ({e.Message}); nothing from this page was stored", e)
-            { Requests = tally.Attempts };
+            throw PageFailed(label, number, $"malformed JSON ({e.Message})", e, tally.Attempts);
         }
         catch (Exception e) when (e is HttpRequestException or IOException)
         {
             // Past the headers, the resilience pipeline no longer sees the response: a body cut off midway fails this run
             // with a clear error instead of escaping the collection as a bare I/O exception.
-            throw new SourceException($"Hugging Face {label}, page {number}: the response broke off: {e.Message}; nothing from this page was stored", e)
-            { Requests = tally.Attempts };
+            throw PageFailed(label, number, $"the response broke off: {e.Message}", e, tally.Attempts);
         }
 
         return (new SourcePage(number, models, tally.Attempts, body.BytesRead), NextLink(response, url));
@@ -216,8 +213,7 @@ public sealed class HuggingFaceSource(HttpClient http)
                 {
                     if (read >= UnparsedPage.MaxBytes)
                     {
-                        throw new SourceException($"Hugging Face {label}, page {number}: larger than {UnparsedPage.MaxBytes / (1 << 20)} MB; nothing from this page was stored")
-                        { Requests = tally.Attempts };
+                        throw PageFailed(label, number, $"larger than {UnparsedPage.MaxBytes / (1 << 20)} MB", null, tally.Attempts);
                     }
 
                     var larger = ArrayPool<byte>.Shared.Rent(buffer.Length * 2);
@@ -227,19 +223,25 @@ public sealed class HuggingFaceSource(HttpClient http)
                 }
             }
         }
-        catch (Exception e) when (e is HttpRequestException or IOException)
+        catch (Exception e)
         {
             ArrayPool<byte>.Shared.Return(buffer);
-            throw new SourceException($"Hugging Face {label}, page {number}: the response broke off: {e.Message}; nothing from this page was stored", e)
-            { Requests = tally.Attempts };
-        }
-        catch
-        {
-            ArrayPool<byte>.Shared.Return(buffer);
+            if (e is HttpRequestException or IOException)
+            {
+                throw PageFailed(label, number, $"the response broke off: {e.Message}", e, tally.Attempts);
+            }
+
             throw;
         }
 
         return (new UnparsedPage(label, number, buffer, read, tally.Attempts), NextLink(response, url));
+    }
+
+    /// <summary>A page that could not be read, named as every page error is: the listing, the page and why.</summary>
+    internal static SourceException PageFailed(string label, int number, string cause, Exception? inner, int requests)
+    {
+        var message = $"Hugging Face {label}, page {number}: {cause}; nothing from this page was stored";
+        return inner is null ? new SourceException(message) { Requests = requests } : new SourceException(message, inner) { Requests = requests };
     }
 
     internal static HubModel? Map(HfModelWire wire)
