@@ -371,15 +371,21 @@ public sealed partial class Collector(
                 var now = clock.GetUtcNow().UtcDateTime;
                 try
                 {
-                    await writes.EnqueueAsync((db, ct) =>
+                    await writes.EnqueueAsync(async (db, ct) =>
                     {
-                        DerivativeRow[] rows;
+                        DerivativeBlockWriter? block;
                         using (page)
                         {
-                            rows = DerivativePage.Read(page.Body, baseRepoId, page.Label, page.Number);
+                            block = DerivativePage.ReadBlock(page.Body, baseRepoId, page.Label, page.Number, listing);
                         }
 
-                        return SnapshotWriter.WriteDerivativesAsync(db, baseId, rows, now, listing, ct);
+                        using (block)
+                        {
+                            if (block is not null)
+                            {
+                                await SnapshotWriter.InsertBlockAsync(db, baseId, now, block, ct);
+                            }
+                        }
                     }, cancellationToken);
                 }
                 catch

@@ -198,20 +198,36 @@ public static class SnapshotWriter
     /// <summary>
     /// Stores a page of a base model's children (the model tree) as one block, in <paramref name="db"/>'s transaction.
     /// A child the page lists twice is stored once, as first listed (hubs compare ids case-insensitively). Each child's key
-    /// hash (<see cref="DerivativeBlocks.KeyHash"/>) and creation are noted in <paramref name="listing"/> when given.
+    /// hash (<see cref="DerivativeBlocks.KeyHash(string)"/>) and creation are noted in <paramref name="listing"/> when given.
     /// </summary>
     public static async Task<int> WriteDerivativesAsync(
         TrackerDbContext db, long baseModelId, IReadOnlyList<DerivativeRow> children, DateTime now, LineageListing? listing,
         CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(db);
-        ArgumentNullException.ThrowIfNull(children);
-        if (children.Count == 0)
+        using var block = DerivativeBlockOf(children, listing);
+        if (block is null)
         {
             return 0;
         }
 
-        using var block = new DerivativeBlockWriter(children.Count);
+        await InsertBlockAsync(db, baseModelId, now, block, cancellationToken);
+        return children.Count;
+    }
+
+    /// <summary>
+    /// The block <see cref="WriteDerivativesAsync"/> stores for a page's rows (null for an empty page), each child noted in
+    /// <paramref name="listing"/> when given. The caller disposes it.
+    /// </summary>
+    public static DerivativeBlockWriter? DerivativeBlockOf(IReadOnlyList<DerivativeRow> children, LineageListing? listing)
+    {
+        ArgumentNullException.ThrowIfNull(children);
+        if (children.Count == 0)
+        {
+            return null;
+        }
+
+        var block = new DerivativeBlockWriter(children.Count);
         // One set and one key buffer per writer thread, reused page after page: a new set per page was 22 KB of garbage a
         // page (280 MB for two million children).
         var seen = t_seen ??= [];
@@ -241,8 +257,7 @@ public static class SnapshotWriter
             }
         }
 
-        await InsertBlockAsync(db, baseModelId, now, block, cancellationToken);
-        return children.Count;
+        return block;
     }
 
     [ThreadStatic]
@@ -428,7 +443,7 @@ public static class SnapshotWriter
         return merged.Count;
     }
 
-    private static async Task InsertBlockAsync(TrackerDbContext db, long baseModelId, DateTime seenAt, DerivativeBlockWriter block, CancellationToken cancellationToken)
+    internal static async Task InsertBlockAsync(TrackerDbContext db, long baseModelId, DateTime seenAt, DerivativeBlockWriter block, CancellationToken cancellationToken)
     {
         await using var insert = RowsUpsert.On(db, """INSERT INTO "DerivativeBlocks" ("BaseModelId", "SeenAt", "Count", "Children")""", "{0}, {1}, {2}, {3}", "",
             [RowType.BigInteger, RowType.Timestamp, RowType.Integer, RowType.Bytes]);
@@ -458,7 +473,7 @@ public sealed record LineagePass(long ModelId, DateTime? KnownNewest, DateTime L
 
 /// <summary>
 /// What the writer learns of a base's listing as it stores the pages: the key hashes of the distinct children
-/// (<see cref="DerivativeBlocks.KeyHash"/>) and the newest child's creation. Taken on the writer, so that neither hashing
+/// (<see cref="DerivativeBlocks.KeyHash(string)"/>) and the newest child's creation. Taken on the writer, so that neither hashing
 /// nor (on a first pass) parsing sits between one request and the next.
 /// </summary>
 public sealed class LineageListing(int expectedChildren)

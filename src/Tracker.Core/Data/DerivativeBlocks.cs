@@ -173,6 +173,21 @@ public static class DerivativeBlocks
         return hash;
     }
 
+    /// <summary>
+    /// <see cref="KeyHash(string)"/> of an id given as its UTF-8 bytes, all of them ASCII (the caller's check): the same
+    /// hash, for an id read from a page without a string made of it.
+    /// </summary>
+    public static ulong KeyHash(ReadOnlySpan<byte> asciiId)
+    {
+        var hash = 14695981039346656037UL;
+        foreach (var b in asciiId)
+        {
+            hash = (hash ^ (b is >= (byte)'A' and <= (byte)'Z' ? b + 32u : b)) * 1099511628211UL;
+        }
+
+        return hash;
+    }
+
     private sealed class ChildKeyComparer : IEqualityComparer<string>
     {
         public bool Equals(string? x, string? y) =>
@@ -284,6 +299,36 @@ public sealed class DerivativeBlockWriter : IDisposable
         Count++;
     }
 
+    /// <summary>
+    /// Adds a child whose id is given as the bytes a page holds it in, which must pass <see cref="IsPlainId"/>: copied as
+    /// they are, the bytes <see cref="Add"/> would write for the same id as a string.
+    /// </summary>
+    public void AddPlain(ReadOnlySpan<byte> repoId, string? relation, DateTime? createdAt, long? downloads30d, long? downloadsAllTime, long? likes)
+    {
+        _json.WriteStartArray();
+        Span<byte> quoted = stackalloc byte[repoId.Length + 2];
+        quoted[0] = (byte)'"';
+        repoId.CopyTo(quoted[1..]);
+        quoted[^1] = (byte)'"';
+        _json.WriteRawValue(quoted, skipInputValidation: true);
+        WriteRelation(relation);
+        WriteOrNull(createdAt);
+        WriteOrNull(downloads30d);
+        WriteOrNull(downloadsAllTime);
+        WriteOrNull(likes);
+        _json.WriteEndArray();
+        Count++;
+    }
+
+    /// <summary>Whether an id's UTF-8 bytes are all characters the JSON writer copies as they are (see <see cref="PlainIdCharacters"/>).</summary>
+    public static bool IsPlainId(ReadOnlySpan<byte> repoId) =>
+        repoId.Length is > 0 and <= MaxPlainId && !repoId.ContainsAnyExcept(PlainIdBytes);
+
+    private const int MaxPlainId = 512;
+
+    private static readonly SearchValues<byte> PlainIdBytes =
+        SearchValues.Create("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_./"u8);
+
     /// <summary>Closes the block; its UTF-8 JSON, valid until the writer is disposed.</summary>
     public ReadOnlyMemory<byte> Finish()
     {
@@ -311,7 +356,7 @@ public sealed class DerivativeBlockWriter : IDisposable
 
     private void WriteId(string repoId)
     {
-        if (repoId.Length > 512 || repoId.AsSpan().ContainsAnyExcept(PlainIdCharacters))
+        if (repoId.Length > MaxPlainId || repoId.AsSpan().ContainsAnyExcept(PlainIdCharacters))
         {
             _json.WriteStringValue(repoId);
             return;
