@@ -566,8 +566,10 @@ public static class Baseline
             requests += count.Requests;
             if (count.Total is > 0)
             {
-                // Read as the collection's first pass reads them — into the rows the derivative writer stores — but here on
-                // the chain of requests, one page before the next request, and stored nowhere.
+                // Parsed into their values — the rows: ids as strings, times, counters — as the collection reads a page off the
+                // hub's usual form, here on the chain of requests, one page before the next request, and stored nowhere. (The
+                // collection's writer transcodes a usual page straight into the block it stores, with no row or string per
+                // child: a saving of the storing side, which has no counterpart here.)
                 await foreach (var page in source.ListChildrenUnparsedAsync(id, pageSize, ct))
                 {
                     using (page)
