@@ -159,9 +159,9 @@ public static class DerivativePage
         var fields = default(ChildFields);
         while (Next(ref reader) == JsonTokenType.PropertyName)
         {
-            if (reader.ValueTextEquals("id"u8) || reader.ValueTextEquals("modelId"u8))
+            var isId = reader.ValueTextEquals("id"u8);
+            if (isId || reader.ValueTextEquals("modelId"u8))
             {
-                var isId = reader.ValueTextEquals("id"u8);
                 // An id's value as the page holds it: a string unescaped, or null (absent); anything else takes the general path.
                 var present = Next(ref reader) switch
                 {
