@@ -363,7 +363,7 @@ public sealed partial class Collector(
         var pageSize = huggingFaceOptions.Value.PageSize;
         if (synced is null || newestKnown is not { } newest)
         {
-            // Every page is read: the writer reads each into rows as it stores it, beside the next request rather than before it.
+            // Every page is read: the writer reads each (into the block it stores) beside the next request rather than before it.
             await foreach (var page in huggingFace.ListChildrenUnparsedAsync(baseRepoId, pageSize, cancellationToken))
             {
                 run.Requests += page.Requests;

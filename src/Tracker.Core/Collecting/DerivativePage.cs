@@ -93,61 +93,57 @@ public static class DerivativePage
         return SnapshotWriter.DerivativeBlockOf(Read(json, baseRepoId, label, number), listing);
     }
 
-    [ThreadStatic]
-    private static HashSet<ulong>? t_seen;
-
     internal static bool TryTranscode(ReadOnlySpan<byte> json, string baseRepoId, LineageListing? listing, out DerivativeBlockWriter? block)
     {
-        block = null;
-        DerivativeBlockWriter? written = null;
+        // About 250 bytes of the hub's JSON a child, about 100 of the block's.
+        var written = new DerivativeBlockWriter(json.Length / 256 + 1);
+        bool whole;
         try
         {
-            var reader = new Utf8JsonReader(json);
-            if (!reader.Read() || reader.TokenType != JsonTokenType.StartArray)
-            {
-                return false;
-            }
-
-            // About 250 bytes of the hub's JSON a child, about 100 of the block's.
-            written = new DerivativeBlockWriter(json.Length / 256 + 1);
-            var seen = t_seen ??= [];
-            seen.Clear();
-            var asciiBase = System.Text.Ascii.IsValid(baseRepoId);
-            while (Next(ref reader) != JsonTokenType.EndArray)
-            {
-                if (reader.TokenType == JsonTokenType.Null)
-                {
-                    continue;
-                }
-
-                if (reader.TokenType != JsonTokenType.StartObject || !TryTranscodeChild(ref reader, baseRepoId, asciiBase, written, listing, seen))
-                {
-                    written.Dispose();
-                    return false;
-                }
-            }
-
-            if (reader.Read())
-            {
-                written.Dispose();
-                return false;
-            }
+            whole = TranscodeInto(json, baseRepoId, listing, written);
         }
         catch (JsonException)
         {
             // Read says what is wrong with the page.
-            written?.Dispose();
-            return false;
+            whole = false;
         }
 
-        if (written.Count == 0)
+        if (!whole || written.Count == 0)
         {
             written.Dispose();
-            written = null;
+            block = null;
+            return whole;
         }
 
         block = written;
         return true;
+    }
+
+    /// <summary>Every child of the page into the block; false at the first thing that needs the general path.</summary>
+    private static bool TranscodeInto(ReadOnlySpan<byte> json, string baseRepoId, LineageListing? listing, DerivativeBlockWriter block)
+    {
+        var reader = new Utf8JsonReader(json);
+        if (!reader.Read() || reader.TokenType != JsonTokenType.StartArray)
+        {
+            return false;
+        }
+
+        var seen = SnapshotWriter.EmptyPageKeys();
+        var asciiBase = System.Text.Ascii.IsValid(baseRepoId);
+        while (Next(ref reader) != JsonTokenType.EndArray)
+        {
+            if (reader.TokenType == JsonTokenType.Null)
+            {
+                continue;
+            }
+
+            if (reader.TokenType != JsonTokenType.StartObject || !TryTranscodeChild(ref reader, baseRepoId, asciiBase, block, listing, seen))
+            {
+                return false;
+            }
+        }
+
+        return !reader.Read();
     }
 
     /// <summary>One child as <see cref="ReadChild"/> reads it, into the block; false when it needs the general path.</summary>

@@ -228,10 +228,7 @@ public static class SnapshotWriter
         }
 
         var block = new DerivativeBlockWriter(children.Count);
-        // One set and one key buffer per writer thread, reused page after page: a new set per page was 22 KB of garbage a
-        // page (280 MB for two million children).
-        var seen = t_seen ??= [];
-        seen.Clear();
+        var seen = EmptyPageKeys();
         seen.EnsureCapacity(children.Count);
         if (t_keys is null || t_keys.Length < children.Count)
         {
@@ -258,6 +255,17 @@ public static class SnapshotWriter
         }
 
         return block;
+    }
+
+    /// <summary>
+    /// The writer thread's set for a page's key hashes, emptied. One set (and one key buffer) per writer thread, reused page
+    /// after page: a new set per page was 22 KB of garbage a page (280 MB for two million children).
+    /// </summary>
+    internal static HashSet<ulong> EmptyPageKeys()
+    {
+        var seen = t_seen ??= [];
+        seen.Clear();
+        return seen;
     }
 
     [ThreadStatic]

@@ -159,7 +159,7 @@ public static class DerivativeBlocks
         ArgumentNullException.ThrowIfNull(repoId);
         // FNV-1a over the lower-cased id's UTF-16 units. ASCII ids (nearly all) are lowered as they are hashed; any other
         // goes through the same ToLowerInvariant the stored children are keyed with.
-        var hash = 14695981039346656037UL;
+        var hash = FnvOffsetBasis;
         if (!System.Text.Ascii.IsValid(repoId))
         {
             repoId = repoId.ToLowerInvariant();
@@ -167,7 +167,7 @@ public static class DerivativeBlocks
 
         foreach (var c in repoId)
         {
-            hash = (hash ^ (c is >= 'A' and <= 'Z' ? c + 32u : c)) * 1099511628211UL;
+            hash = (hash ^ (c is >= 'A' and <= 'Z' ? c + 32u : c)) * FnvPrime;
         }
 
         return hash;
@@ -179,14 +179,17 @@ public static class DerivativeBlocks
     /// </summary>
     public static ulong KeyHash(ReadOnlySpan<byte> asciiId)
     {
-        var hash = 14695981039346656037UL;
+        var hash = FnvOffsetBasis;
         foreach (var b in asciiId)
         {
-            hash = (hash ^ (b is >= (byte)'A' and <= (byte)'Z' ? b + 32u : b)) * 1099511628211UL;
+            hash = (hash ^ (b is >= (byte)'A' and <= (byte)'Z' ? b + 32u : b)) * FnvPrime;
         }
 
         return hash;
     }
+
+    private const ulong FnvOffsetBasis = 14695981039346656037UL;
+    private const ulong FnvPrime = 1099511628211UL;
 
     private sealed class ChildKeyComparer : IEqualityComparer<string>
     {
@@ -284,11 +287,7 @@ public sealed class DerivativeBlockWriter : IDisposable
     {
         _json.WriteStartArray();
         WriteId(repoId);
-        WriteRelation(relation);
-        WriteOrNull(createdAt);
-        WriteOrNull(downloads30d);
-        WriteOrNull(downloadsAllTime);
-        WriteOrNull(likes);
+        WriteFields(relation, createdAt, downloads30d, downloadsAllTime, likes);
         if (firstSeenAt is not null || lastSeenAt is not null)
         {
             WriteOrNull(firstSeenAt);
@@ -306,16 +305,8 @@ public sealed class DerivativeBlockWriter : IDisposable
     public void AddPlain(ReadOnlySpan<byte> repoId, string? relation, DateTime? createdAt, long? downloads30d, long? downloadsAllTime, long? likes)
     {
         _json.WriteStartArray();
-        Span<byte> quoted = stackalloc byte[repoId.Length + 2];
-        quoted[0] = (byte)'"';
-        repoId.CopyTo(quoted[1..]);
-        quoted[^1] = (byte)'"';
-        _json.WriteRawValue(quoted, skipInputValidation: true);
-        WriteRelation(relation);
-        WriteOrNull(createdAt);
-        WriteOrNull(downloads30d);
-        WriteOrNull(downloadsAllTime);
-        WriteOrNull(likes);
+        WriteQuoted(repoId);
+        WriteFields(relation, createdAt, downloads30d, downloadsAllTime, likes);
         _json.WriteEndArray();
         Count++;
     }
@@ -326,8 +317,7 @@ public sealed class DerivativeBlockWriter : IDisposable
 
     private const int MaxPlainId = 512;
 
-    private static readonly SearchValues<byte> PlainIdBytes =
-        SearchValues.Create("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_./"u8);
+    private static readonly SearchValues<byte> PlainIdBytes = SearchValues.Create(System.Text.Encoding.ASCII.GetBytes(PlainIdSet));
 
     /// <summary>Closes the block; its UTF-8 JSON, valid until the writer is disposed.</summary>
     public ReadOnlyMemory<byte> Finish()
@@ -349,8 +339,9 @@ public sealed class DerivativeBlockWriter : IDisposable
     /// per-character escaping check (the bytes are the same). The derivative writer alone, two million children
     /// (<c>store --scale 10</c> in tests/Tracker.Benchmarks): 1.1 → 0.9 s of CPU, medians of five and seven runs.
     /// </summary>
-    private static readonly SearchValues<char> PlainIdCharacters =
-        SearchValues.Create("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_./");
+    private static readonly SearchValues<char> PlainIdCharacters = SearchValues.Create(PlainIdSet);
+
+    private const string PlainIdSet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_./";
 
     private static readonly JsonEncodedText[] EncodedRelations = [.. Collecting.Relations.All.Select(r => JsonEncodedText.Encode(r))];
 
@@ -362,11 +353,29 @@ public sealed class DerivativeBlockWriter : IDisposable
             return;
         }
 
-        Span<byte> quoted = stackalloc byte[repoId.Length + 2];
+        Span<byte> ascii = stackalloc byte[repoId.Length];
+        _ = System.Text.Ascii.FromUtf16(repoId, ascii, out _);
+        WriteQuoted(ascii);
+    }
+
+    /// <summary>A plain id's bytes (<see cref="IsPlainId"/>) as a JSON string: quoted, nothing to escape.</summary>
+    private void WriteQuoted(ReadOnlySpan<byte> plainId)
+    {
+        Span<byte> quoted = stackalloc byte[plainId.Length + 2];
         quoted[0] = (byte)'"';
-        _ = System.Text.Ascii.FromUtf16(repoId, quoted[1..^1], out _);
+        plainId.CopyTo(quoted[1..]);
         quoted[^1] = (byte)'"';
         _json.WriteRawValue(quoted, skipInputValidation: true);
+    }
+
+    /// <summary>A child's fields after its id.</summary>
+    private void WriteFields(string? relation, DateTime? createdAt, long? downloads30d, long? downloadsAllTime, long? likes)
+    {
+        WriteRelation(relation);
+        WriteOrNull(createdAt);
+        WriteOrNull(downloads30d);
+        WriteOrNull(downloadsAllTime);
+        WriteOrNull(likes);
     }
 
     private void WriteRelation(string? relation)
