@@ -94,6 +94,9 @@ public sealed partial class Collector(
             ? RunPlanAsync(collection.Id, day, p.Runs, cancellationToken)
             : WriterThread.Run(() => RunPlanAsync(collection.Id, day, p.Runs, cancellationToken), $"Tracker {p.Source}")));
         var runs = results.SelectMany(r => r).ToList();
+        // The log checkpoints its writes set off run beside the write turns (WalCheckpointer): waited for here, as they
+        // were when they ran inside a commit, so that a collection's end (and its cost) includes them.
+        await gate.CheckpointedAsync();
 
         var failed = runs.Where(r => r.Status == RunStatus.Failed).ToList();
         var deferred = runs.Where(r => r.Status == RunStatus.Deferred).ToList();

@@ -72,7 +72,8 @@ internal static partial class WriterThread
         return result.Task;
     }
 
-    private static void LowerPriority()
+    /// <summary>Lowers the calling thread's scheduling priority to the writers' (see <see cref="Nice"/>).</summary>
+    internal static void LowerPriority()
     {
         // On Linux the nice value is per thread, and PRIO_PROCESS with who = 0 means the calling thread. Raising it needs
         // no privilege. Elsewhere the writers keep normal priority.

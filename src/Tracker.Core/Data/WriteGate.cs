@@ -3,6 +3,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Infrastructure;
 using Microsoft.EntityFrameworkCore.Storage;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 
 namespace Tracker.Core.Data;
 
@@ -17,7 +18,9 @@ namespace Tracker.Core.Data;
 /// each turn started cold and read the index pages it was about to change back from the file. On one connection, a
 /// turn finds the pages the previous turn left: the benchmark's collection at 10× reads 1.0 GB instead of 1.9 GB and
 /// writes 1.7 GB instead of 2.3 GB (its CPU did not change where the file cache held the whole database).
-/// Readers keep the pool. On PostgreSQL, which takes many writers, a turn is a pooled context and its transaction.
+/// Readers keep the pool. The write-ahead log is checkpointed beside the turns (<see cref="WalCheckpointer"/>), not in the
+/// commit that fills it, which held the turn for the checkpoint's copying and <c>fsync</c>s.
+/// On PostgreSQL, which takes many writers, a turn is a pooled context and its transaction.
 /// Writes elsewhere (another process, the web app's own) still meet the lock and wait in <c>busy_timeout</c>
 /// (see <see cref="SqlitePragmas"/>).
 /// </para>
@@ -32,10 +35,13 @@ public sealed class WriteGate : IDisposable
     // does not own as it is. The connection is opened once and only touched by the turn's holder.
     private readonly PooledDbContextFactory<SqliteTrackerDbContext>? _sqliteContexts;
     private SqliteConnection? _connection;
+    private WalCheckpointer? _checkpointer;
+    private readonly ILogger<WriteGate> _logger;
 
     public WriteGate(DatabaseOptions options, IDbContextFactory<TrackerDbContext> contexts, IServiceProvider services)
     {
         _contexts = contexts;
+        _logger = services.GetRequiredService<ILogger<WriteGate>>();
         if (string.Equals(options?.Provider, DatabaseProviders.Sqlite, StringComparison.OrdinalIgnoreCase))
         {
             _turn = new(1, 1);
@@ -56,7 +62,9 @@ public sealed class WriteGate : IDisposable
         {
             db = _sqliteContexts is null ? await _contexts.CreateDbContextAsync(cancellationToken) : await SqliteContextAsync(_sqliteContexts, cancellationToken);
             await db.Database.OpenConnectionAsync(cancellationToken);
-            return new WriteTurn(db, await db.Database.BeginTransactionAsync(cancellationToken), _turn);
+            var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+            // On SQLite the turn, before passing on, reports what it wrote to the log to the checkpointer.
+            return new WriteTurn(db, transaction, _turn, _checkpointer is { } checkpointer && _connection is { } connection ? () => checkpointer.Written(connection) : null);
         }
         catch
         {
@@ -87,12 +95,36 @@ public sealed class WriteGate : IDisposable
         }
     }
 
+    /// <summary>Pages written to the log that start a checkpoint, from the next connection the gate opens (tests use fewer).</summary>
+    internal int CheckpointThreshold { get; set; } = WalCheckpointer.DefaultThreshold;
+
+    /// <summary>Tests: runs on each checkpoint's thread before it checkpoints, from the next connection the gate opens.</summary>
+    internal Action? CheckpointStarting { get; set; }
+
     public void Dispose() => Close();
+
+    /// <summary>
+    /// Completes once no checkpoint the turns have set off is running (on PostgreSQL, at once): a collection waits for
+    /// the checkpoints its writes set off, as it waited for them when they ran inside its commits.
+    /// </summary>
+    public Task CheckpointedAsync() => _checkpointer?.IdleAsync() ?? Task.CompletedTask;
 
     private void Close()
     {
+        // Before the connection: a checkpoint running beside the turns finishes first.
+        _checkpointer?.Dispose();
+        _checkpointer = null;
         if (_connection is not null)
         {
+            try
+            {
+                WalCheckpointer.GiveBack(_connection);
+            }
+            catch (SqliteException)
+            {
+                // A connection that can no longer run a statement is not worth pooling with any setting.
+            }
+
             SqliteStatements.Detach(_connection);
             _connection.Dispose();
             _connection = null;
@@ -107,6 +139,8 @@ public sealed class WriteGate : IDisposable
             var connection = await SqlitePragmas.OpenAsync(_contexts, cancellationToken);
             // The bulk writes' statements are prepared once on it (see SqliteStatements).
             SqliteStatements.Attach(connection);
+            WalCheckpointer.TakeOver(connection);
+            _checkpointer = new WalCheckpointer(connection.ConnectionString, _logger, CheckpointThreshold) { Starting = CheckpointStarting };
             _connection = connection;
         }
 
@@ -118,9 +152,10 @@ public sealed class WriteGate : IDisposable
 
 /// <summary>
 /// An open write transaction holding the process's turn, on <see cref="Db"/>; disposing it (committed or not) disposes
-/// the context and passes the turn on.
+/// the context, runs <c>ended</c> with the turn still held (on SQLite: the checkpointer counts what the turn wrote to the
+/// log) and passes the turn on.
 /// </summary>
-public sealed class WriteTurn(TrackerDbContext db, IDbContextTransaction transaction, SemaphoreSlim? turn) : IAsyncDisposable
+public sealed class WriteTurn(TrackerDbContext db, IDbContextTransaction transaction, SemaphoreSlim? turn, Action? ended = null) : IAsyncDisposable
 {
     private int _released;
 
@@ -140,7 +175,14 @@ public sealed class WriteTurn(TrackerDbContext db, IDbContextTransaction transac
         {
             if (Interlocked.Exchange(ref _released, 1) == 0)
             {
-                turn?.Release();
+                try
+                {
+                    ended?.Invoke();
+                }
+                finally
+                {
+                    turn?.Release();
+                }
             }
         }
     }

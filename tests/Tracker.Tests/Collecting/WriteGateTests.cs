@@ -113,6 +113,133 @@ public sealed class WriteGateTests
         Assert.Same(connection, turn.Db.Database.GetDbConnection());
     }
 
+    [Fact]
+    public async Task Sqlite_log_is_checkpointed_beside_the_turns_and_starts_over()
+    {
+        await using var database = TestDatabase.CreateSqlite();
+        using var host = await CoreHost.StartAsync(database, NoHub);
+        var gate = CheckpointingEveryMegabyte(host);
+        var wal = Path.Combine(database.Folder, "tracker.db-wal");
+
+        const int Turns = 40;
+        for (var i = 0; i < Turns; i++)
+        {
+            await WriteEntryAsync(gate, $"k{i}", i);
+            // Each checkpoint done before the next turn, so that the log's extent below does not depend on the timing.
+            await gate.CheckpointedAsync();
+        }
+
+        await using (var turn = await gate.BeginAsync(CancellationToken.None))
+        {
+            // SQLite's own checkpoint is off on the gate's connection: it would run inside a commit, holding the turn.
+            await using var command = turn.Db.Database.GetDbConnection().CreateCommand();
+            command.CommandText = "PRAGMA wal_autocheckpoint;";
+            Assert.Equal(0L, await command.ExecuteScalarAsync());
+        }
+
+        // 10 MB written (16 pages a turn): with no checkpoint the log would hold all of it. Checkpointed once 64 pages have
+        // gathered, caught up at the next turn's end and started over at the one after, it never held more than about
+        // seven turns' pages (1.8 MB; its file keeps its largest extent), and the database file holds the rest.
+        Assert.InRange(new FileInfo(wal).Length, 0, 3L << 20);
+        Assert.InRange(new FileInfo(Path.Combine(database.Folder, "tracker.db")).Length, 6L << 20, long.MaxValue);
+        await using var db = await host.Services.GetRequiredService<IDbContextFactory<TrackerDbContext>>().CreateDbContextAsync();
+        var stored = await db.HttpCache.OrderBy(e => e.Key).ToListAsync();
+        Assert.Equal(Turns, stored.Count);
+        Assert.All(stored, e => Assert.Equal(Payload(int.Parse(e.Key[1..], System.Globalization.CultureInfo.InvariantCulture)), e.Value));
+
+        // A reset while a checkpoint may still be running (or waiting for the turn) neither deadlocks nor loses a write.
+        for (var i = 0; i < 8; i++)
+        {
+            await WriteEntryAsync(gate, $"r{i}", i);
+            await Task.Run(gate.Reset).WaitAsync(TimeSpan.FromSeconds(30));
+        }
+
+        Assert.Equal(Turns + 8, await db.HttpCache.CountAsync());
+    }
+
+    [Fact]
+    public async Task Sqlite_turns_write_while_a_checkpoint_runs_and_the_next_turn_catches_up()
+    {
+        await using var database = TestDatabase.CreateSqlite();
+        using var host = await CoreHost.StartAsync(database, NoHub);
+        var gate = CheckpointingEveryMegabyte(host);
+        using var hold = new ManualResetEventSlim();
+        var checkpointThread = -1;
+        gate.CheckpointStarting = () =>
+        {
+            checkpointThread = Environment.CurrentManagedThreadId;
+            hold.Wait(TimeSpan.FromSeconds(30));
+        };
+        var file = new FileInfo(Path.Combine(database.Folder, "tracker.db"));
+        Task WriteAsync(string key) => WriteEntryAsync(gate, key, key.Length);
+
+        // Four turns of 16 pages reach the threshold: a checkpoint starts, on a thread of its own, and is held there.
+        for (var i = 0; i < 4; i++)
+        {
+            await WriteAsync($"before{i}");
+        }
+
+        var checkpointed = gate.CheckpointedAsync();
+        Assert.False(checkpointed.IsCompleted);
+        file.Refresh();
+        var before = file.Length;
+
+        // Turns go on writing meanwhile: the checkpoint holds neither the turn nor the database.
+        for (var i = 0; i < 3; i++)
+        {
+            await WriteAsync($"during{i}").WaitAsync(TimeSpan.FromSeconds(10));
+        }
+
+        hold.Set();
+        await checkpointed.WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.NotEqual(-1, checkpointThread);
+        Assert.NotEqual(Environment.CurrentManagedThreadId, checkpointThread);
+        // The pages committed before it started are in the database file now (a megabyte of them)...
+        file.Refresh();
+        Assert.InRange(file.Length - before, 1L << 20, long.MaxValue);
+
+        // ...and the three turns' pages, committed while it ran, are checkpointed at the end of the next turn, so that
+        // the one after starts the log over: the log then holds that turn's pages alone.
+        await WriteAsync("catch-up");
+        await WriteAsync("after");
+        await using var probe = new SqliteConnection(database.ConnectionString);
+        await probe.OpenAsync();
+        await using var command = probe.CreateCommand();
+        command.CommandText = "PRAGMA main.wal_checkpoint(PASSIVE);";
+        await using var reader = await command.ExecuteReaderAsync();
+        Assert.True(await reader.ReadAsync());
+        Assert.Equal(0, reader.GetInt64(0));
+        Assert.InRange(reader.GetInt64(1), 1, 24);
+    }
+
+    /// <summary>
+    /// The host's gate, with a checkpoint every 64 pages of 16 KB (the migrator's page size): every megabyte, against
+    /// SQLite's 16. Set for the connection the gate opens next.
+    /// </summary>
+    private static WriteGate CheckpointingEveryMegabyte(Microsoft.Extensions.Hosting.IHost host)
+    {
+        var gate = host.Services.GetRequiredService<WriteGate>();
+        gate.Reset();
+        gate.CheckpointThreshold = 64;
+        return gate;
+    }
+
+    /// <summary>One turn writing a 256 KB entry (16 pages of the log).</summary>
+    private static async Task WriteEntryAsync(WriteGate gate, string key, int seed)
+    {
+        await using var turn = await gate.BeginAsync(CancellationToken.None);
+        turn.Db.HttpCache.Add(new HttpCacheEntry { Key = key, Value = Payload(seed), UpdatedAt = Now });
+        await turn.Db.SaveChangesAsync();
+        await turn.CommitAsync(CancellationToken.None);
+    }
+
+    private static byte[] Payload(int seed)
+    {
+        var bytes = new byte[256 * 1024];
+        new Random(seed).NextBytes(bytes);
+        return bytes;
+    }
+
     private static TrackedModel Model(string repoId) => new()
     {
         Source = "huggingface",
