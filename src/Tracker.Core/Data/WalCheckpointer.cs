@@ -88,7 +88,7 @@ internal sealed partial class WalCheckpointer : IDisposable
     /// <summary>Tests: runs on the checkpoint's thread before it checkpoints (to hold it while turns write).</summary>
     internal Action? Starting { get; init; }
 
-    /// <summary>Completes when no checkpoint is running; never faults (a failed checkpoint is logged and retried later).</summary>
+    /// <summary>Completes when no checkpoint is running; a failed checkpoint does not fault it (it is logged, and retried later).</summary>
     public Task IdleAsync() => Volatile.Read(ref _running);
 
     /// <summary>Waits for a running checkpoint and closes its connection.</summary>
@@ -113,9 +113,10 @@ internal sealed partial class WalCheckpointer : IDisposable
         {
             checkpoint();
         }
-        catch (SqliteException e)
+        catch (Exception e) when (e is SqliteException or InvalidOperationException or IOException or UnauthorizedAccessException)
         {
-            // Not fatal: the log keeps every page, and the next turns' pages start another checkpoint.
+            // Never worth failing a write or a collection for: the log keeps every page, and the next turn's catch-up or
+            // checkpoint copies them.
             Log.Failed(_logger, e);
         }
     }
