@@ -34,7 +34,7 @@ public class SourceException : Exception
     {
     }
 
-    public SourceException(string message, Exception innerException)
+    public SourceException(string message, Exception? innerException)
         : base(message, innerException)
     {
     }

@@ -238,11 +238,8 @@ public sealed class HuggingFaceSource(HttpClient http)
     }
 
     /// <summary>A page that could not be read, named as every page error is: the listing, the page and why.</summary>
-    internal static SourceException PageFailed(string label, int number, string cause, Exception? inner, int requests)
-    {
-        var message = $"Hugging Face {label}, page {number}: {cause}; nothing from this page was stored";
-        return inner is null ? new SourceException(message) { Requests = requests } : new SourceException(message, inner) { Requests = requests };
-    }
+    internal static SourceException PageFailed(string label, int number, string cause, Exception? inner, int requests) =>
+        new($"Hugging Face {label}, page {number}: {cause}; nothing from this page was stored", inner) { Requests = requests };
 
     internal static HubModel? Map(HfModelWire wire)
     {

@@ -132,8 +132,7 @@ public sealed class ModelScopeSource(HttpClient http, IOptions<ModelScopeOptions
         catch (Exception e) when (e is HttpRequestException or TimeoutException or Polly.Timeout.TimeoutRejectedException
                                   or Polly.CircuitBreaker.BrokenCircuitException || (e is TaskCanceledException && !cancellationToken.IsCancellationRequested))
         {
-            throw new SourceException($"ModelScope org '{org}', page {number}: request failed after {tally.Attempts} attempt(s): {e.Message}", e)
-            { Requests = tally.Attempts };
+            throw Failed(org, number, tally, $"request failed after {tally.Attempts} attempt(s): {e.Message}", e);
         }
 
         using (response)
@@ -148,9 +147,7 @@ public sealed class ModelScopeSource(HttpClient http, IOptions<ModelScopeOptions
                     _ => "",
                 };
                 var detail = await ErrorMessageAsync(response, cancellationToken);
-                throw new SourceException(
-                    $"ModelScope org '{org}', page {number}: HTTP {(int)response.StatusCode} {response.ReasonPhrase}{hint} after {tally.Attempts} attempt(s){detail}")
-                { Requests = tally.Attempts };
+                throw Failed(org, number, tally, $"HTTP {(int)response.StatusCode} {response.ReasonPhrase}{hint} after {tally.Attempts} attempt(s){detail}");
             }
 
             await using var body = new CountingStream(await response.Content.ReadAsStreamAsync(cancellationToken));
@@ -161,23 +158,20 @@ public sealed class ModelScopeSource(HttpClient http, IOptions<ModelScopeOptions
             }
             catch (JsonException e)
             {
-                throw new SourceException(
-                    $"ModelScope org '{org}', page {number}: malformed JSON ({e.Message}); nothing from this page was stored", e)
-                { Requests = tally.Attempts };
+                throw Failed(org, number, tally, $"malformed JSON ({e.Message}); nothing from this page was stored", e);
             }
             catch (Exception e) when (e is HttpRequestException or IOException)
             {
                 // Past the headers the resilience pipeline no longer sees the response: a body cut off midway fails this
                 // org's run with a clear error instead of escaping the collection as a bare I/O exception.
-                throw new SourceException(
-                    $"ModelScope org '{org}', page {number}: the response broke off: {e.Message}; nothing from this page was stored", e)
-                { Requests = tally.Attempts };
+                throw Failed(org, number, tally, $"the response broke off: {e.Message}; nothing from this page was stored", e);
             }
         }
     }
 
-    private static SourceException Failed(string org, int number, RequestTally tally, string cause) =>
-        new($"ModelScope org '{org}', page {number}: {cause}") { Requests = tally.Attempts };
+    /// <summary>A page that could not be listed, named as every ModelScope error is: the org, the page and why.</summary>
+    private static SourceException Failed(string org, int number, RequestTally tally, string cause, Exception? inner = null) =>
+        new($"ModelScope org '{org}', page {number}: {cause}", inner) { Requests = tally.Attempts };
 
     private static string Text<T>(T? value)
         where T : struct => value is { } v ? Convert.ToString(v, CultureInfo.InvariantCulture)!.ToLowerInvariant() : "(absent)";
