@@ -151,7 +151,7 @@ public static class DerivativePage
         ref Utf8JsonReader reader, string baseRepoId, bool asciiBase, DerivativeBlockWriter block, LineageListing? listing, HashSet<ulong> seen)
     {
         scoped ReadOnlySpan<byte> id = default, modelId = default;
-        bool hasId = false, hasModelId = false;
+        var hasId = false;
         var fields = default(ChildFields);
         while (Next(ref reader) == JsonTokenType.PropertyName)
         {
@@ -177,19 +177,18 @@ public static class DerivativePage
                 }
                 else
                 {
-                    hasModelId = present.Value;
                     modelId = present.Value ? reader.ValueSpan : default;
                 }
             }
-            else if (!fields.TryRead(ref reader, baseRepoId, asciiBase))
+            else
             {
-                Next(ref reader);
-                reader.Skip();
+                fields.ReadOrSkip(ref reader, baseRepoId, asciiBase);
             }
         }
 
+        // With neither id, the span is empty, which is not a plain id.
         var repoId = hasId ? id : modelId;
-        if (!(hasId || hasModelId) || !DerivativeBlockWriter.IsPlainId(repoId))
+        if (!DerivativeBlockWriter.IsPlainId(repoId))
         {
             return false;
         }
@@ -228,10 +227,9 @@ public static class DerivativePage
             {
                 modelId = ReadString(ref reader);
             }
-            else if (!fields.TryRead(ref reader, baseRepoId, asciiBase))
+            else
             {
-                Next(ref reader);
-                reader.Skip();
+                fields.ReadOrSkip(ref reader, baseRepoId, asciiBase);
             }
         }
 
@@ -260,8 +258,8 @@ public static class DerivativePage
 
         public long? Likes { get; private set; }
 
-        /// <summary>Reads the value of the property the reader is on if it is one of these fields; false if it is another.</summary>
-        public bool TryRead(ref Utf8JsonReader reader, string baseRepoId, bool asciiBase)
+        /// <summary>Reads the value of the property the reader is on if it is one of these fields; skips it if it is another.</summary>
+        public void ReadOrSkip(ref Utf8JsonReader reader, string baseRepoId, bool asciiBase)
         {
             if (reader.ValueTextEquals("createdAt"u8))
             {
@@ -285,10 +283,9 @@ public static class DerivativePage
             }
             else
             {
-                return false;
+                Next(ref reader);
+                reader.Skip();
             }
-
-            return true;
         }
     }
 
