@@ -143,8 +143,7 @@ internal sealed partial class WalCheckpointer : IDisposable
         // for a lock; it stops at what a reader still uses, and another checkpoint running leaves it to the next.
         using var command = connection.CreateCommand();
         command.CommandText = "PRAGMA main.wal_checkpoint(PASSIVE);";
-        using var reader = command.ExecuteReader();
-        reader.Read();
+        command.ExecuteNonQuery();
     }
 
     private static partial class Log
