@@ -84,6 +84,14 @@ public sealed partial class Collector(
         db.Collections.Add(collection);
         await db.SaveChangesAsync(cancellationToken);
         Log.Started(logger, collection.Id, trigger, collection.OrgsTotal);
+        // A run that succeeded today, in an earlier collection, is not done again. Read once here rather than by each run as
+        // it starts, which put a query on the chain of requests before each run's first one; a run that another collection
+        // completes meanwhile is done again, as every write is an upsert.
+        var doneToday = (await db.CollectionRuns.AsNoTracking()
+            .Where(r => r.Day == day && r.Status == RunStatus.Succeeded)
+            .Select(r => new { r.Source, r.Kind, r.Org })
+            .ToListAsync(cancellationToken))
+            .Select(r => (r.Source, r.Kind, r.Org)).ToHashSet();
 
         // Sources talk to different hosts with their own budgets: one slow or failing source does not hold the others.
         // Hugging Face's chain of requests (a detail request per family model, then the model tree) is the collection's
@@ -91,8 +99,8 @@ public sealed partial class Collector(
         // that on a busy machine their work waits for a core rather than the Hugging Face chain (alternate pairs of one
         // benchmark run: 1.29 against 1.32 times the baseline at 1× the ecosystem, 1.265 against 1.34 at 10×).
         var results = await Task.WhenAll(plans.Select(p => p.Source == Platform.HuggingFace
-            ? RunPlanAsync(collection.Id, day, p.Runs, cancellationToken)
-            : WriterThread.Run(() => RunPlanAsync(collection.Id, day, p.Runs, cancellationToken), $"Tracker {p.Source}")));
+            ? RunPlanAsync(collection.Id, day, doneToday, p.Runs, cancellationToken)
+            : WriterThread.Run(() => RunPlanAsync(collection.Id, day, doneToday, p.Runs, cancellationToken), $"Tracker {p.Source}")));
         var runs = results.SelectMany(r => r).ToList();
         // The log checkpoints its writes set off run beside the write turns (WalCheckpointer): waited for here, as they
         // were when they ran inside a commit, so that a collection's end (and its cost) includes them.
@@ -117,7 +125,8 @@ public sealed partial class Collector(
     /// and its end are stored, and never overlap. A run also waits for the earlier runs it reads from to end
     /// (<see cref="PlannedRun.After"/>).
     /// </summary>
-    private async Task<List<CollectionRun>> RunPlanAsync(long collectionId, DateOnly day, IReadOnlyList<PlannedRun> plan, CancellationToken cancellationToken)
+    private async Task<List<CollectionRun>> RunPlanAsync(
+        long collectionId, DateOnly day, HashSet<(string Source, string Kind, string Org)> doneToday, IReadOnlyList<PlannedRun> plan, CancellationToken cancellationToken)
     {
         var runs = new List<(PlannedRun Planned, Task<CollectionRun?> Running)>();
         foreach (var planned in plan)
@@ -128,7 +137,9 @@ public sealed partial class Collector(
             }
 
             var fetched = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            var running = RunOneAsync(collectionId, day, planned, () => fetched.TrySetResult(), cancellationToken);
+            var running = doneToday.Contains((planned.Source, planned.Kind, planned.Org))
+                ? SkipDoneAsync(collectionId, cancellationToken)
+                : RunOneAsync(collectionId, day, planned, () => fetched.TrySetResult(), cancellationToken);
             runs.Add((planned, running));
             await Task.WhenAny(fetched.Task, running);
         }
@@ -136,12 +147,23 @@ public sealed partial class Collector(
         return [.. (await Task.WhenAll(runs.Select(r => r.Running))).OfType<CollectionRun>()];
     }
 
+    /// <summary>A run that already succeeded today: only the collection's progress is recorded.</summary>
+    private async Task<CollectionRun?> SkipDoneAsync(long collectionId, CancellationToken cancellationToken)
+    {
+        await using var turn = await gate.BeginAsync(cancellationToken);
+        await ProgressAsync(turn.Db, collectionId, CancellationToken.None);
+        await turn.CommitAsync(CancellationToken.None);
+        return null;
+    }
+
     /// <summary>
-    /// Runs one unit of work, recording it; null when today's run of it already succeeded. The run's records are written in
-    /// write turns (<see cref="WriteGate"/>) like its pages: on SQLite, written beside the turns on a connection of their
-    /// own, they met the lock held by a turn and slept in the busy handler, between one run and the next of a chain of
-    /// requests (at 1× the benchmark's ecosystem, 3–35 ms a record). Its start is recorded while its work begins — the
-    /// previous run's writer may hold the turn — and its end, the collection's progress and the data stamp share one turn.
+    /// Runs one unit of work, recording it. The run's records are written in write turns (<see cref="WriteGate"/>) like
+    /// its pages: on SQLite, written beside the turns on a connection of their own, they met the lock held by a turn and
+    /// slept in the busy handler, between one run and the next of a chain of requests (at 1× the benchmark's ecosystem,
+    /// 3–35 ms a record). Its start is recorded on the thread pool while its work begins — the previous run's writer may
+    /// hold the turn, and when it does not, the record would otherwise be written on the chain of requests, before the
+    /// run's first one (at 1× the benchmark's ecosystem, 1–6 ms a run, six Hugging Face listings before the first model's
+    /// request). Its end, the collection's progress and the data stamp share one turn.
     /// </summary>
     private async Task<CollectionRun?> RunOneAsync(long collectionId, DateOnly day, PlannedRun planned, Action fetched, CancellationToken cancellationToken)
     {
@@ -155,23 +177,7 @@ public sealed partial class Collector(
             StartedAt = clock.GetUtcNow().UtcDateTime,
             Status = RunStatus.Running,
         };
-        bool done;
-        await using (var db = await contexts.CreateDbContextAsync(cancellationToken))
-        {
-            done = await db.CollectionRuns.AnyAsync(
-                r => r.Source == planned.Source && r.Kind == planned.Kind && r.Org == planned.Org && r.Day == day && r.Status == RunStatus.Succeeded,
-                cancellationToken);
-        }
-
-        if (done)
-        {
-            await using var turn = await gate.BeginAsync(cancellationToken);
-            await ProgressAsync(turn.Db, collectionId, CancellationToken.None);
-            await turn.CommitAsync(CancellationToken.None);
-            return null;
-        }
-
-        var started = RecordStartAsync(run, cancellationToken);
+        var started = Task.Run(() => RecordStartAsync(run, cancellationToken), CancellationToken.None);
         try
         {
             await planned.Work(run, fetched, cancellationToken);

@@ -68,7 +68,20 @@ internal static partial class WriterThread
             IsBackground = true,
             Name = name,
         };
-        thread.Start();
+        // Started from the thread pool: Thread.Start returns only once the new thread runs, which on a busy machine waits for
+        // a core — and the caller is often the collection's chain of requests, starting a run's writer before its first
+        // request (at 1× the benchmark's ecosystem, 1–6 ms before each of six Hugging Face listings).
+        ThreadPool.UnsafeQueueUserWorkItem(static start =>
+        {
+            try
+            {
+                start.Thread.Start();
+            }
+            catch (Exception e) when (e is ThreadStartException or OutOfMemoryException)
+            {
+                start.Result.TrySetException(e);
+            }
+        }, (Thread: thread, Result: result), preferLocal: false);
         return result.Task;
     }
 

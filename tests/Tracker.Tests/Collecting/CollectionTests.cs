@@ -664,6 +664,38 @@ public sealed class CollectionTests
 
     [Theory]
     [MemberData(nameof(Providers.Both), MemberType = typeof(Providers))]
+    public async Task A_Run_Is_Recorded_Running_While_It_Fetches_And_Final_Once_It_Ends(string provider)
+    {
+        var models = Ecosystem.Generate(seed: 29, perFamily: 8);
+        await using var rig = await Rig.StartAsync(provider, models, new() { ["Tracker:HuggingFace:PageSize"] = "2" });
+        rig.Hub.PageDelay = TimeSpan.FromMilliseconds(60);
+
+        // Its start is written beside its work, not before it: a run killed now would be found running and marked abandoned.
+        var collecting = rig.Collector.RunAsync("test", CancellationToken.None);
+        CollectionRun? running = null;
+        while (running is null && !collecting.IsCompleted)
+        {
+            await using var db = rig.Db();
+            running = await db.CollectionRuns.AsNoTracking().FirstOrDefaultAsync(r => r.Kind == RunKinds.Models && r.Status == RunStatus.Running);
+            await Task.Delay(10);
+        }
+
+        Assert.NotNull(running);
+        Assert.False(collecting.IsCompleted);
+        Assert.Null(running.FinishedAt);
+        rig.Hub.PageDelay = TimeSpan.Zero;
+        var result = await collecting;
+
+        Assert.Equal(RunStatus.Succeeded, result.Status);
+        await using var after = rig.Db();
+        var ended = await after.CollectionRuns.AsNoTracking().SingleAsync(r => r.Id == running.Id);
+        Assert.Equal(RunStatus.Succeeded, ended.Status);
+        Assert.NotNull(ended.FinishedAt);
+        await AssertRecordsFinalAsync(after, result);
+    }
+
+    [Theory]
+    [MemberData(nameof(Providers.Both), MemberType = typeof(Providers))]
     public async Task A_Second_Run_The_Same_Day_Costs_Only_What_Is_Still_Owed(string provider)
     {
         var models = Ecosystem.Generate(seed: 25, perFamily: 6);
