@@ -100,7 +100,7 @@ public static class Bench
         CollectionResult? first = null;
         var baselines = new List<Phase>();
         var collections = new List<Phase>();
-        for (var i = 1; i <= options.Repeat; i++)
+        for (var i = 1; i <= options.Pairs; i++)
         {
             if (i > 1)
             {
@@ -111,13 +111,13 @@ public static class Bench
 
             async Task MeasureBaselineAsync()
             {
-                var measured = await MeasureAsync(server, Numbered("baseline (fetch + parse)", i, options.Repeat), FetchAndParseAsync);
+                var measured = await MeasureAsync(server, Numbered("baseline (fetch + parse)", i, options.Pairs), FetchAndParseAsync);
                 baselines.Add(measured with { Seen = await server.LogAsync() });
             }
 
             async Task MeasureCollectionAsync()
             {
-                var measured = await MeasureAsync(server, Numbered("collection", i, options.Repeat), async () =>
+                var measured = await MeasureAsync(server, Numbered("collection", i, options.Pairs), async () =>
                 {
                     first = await CollectAsync("benchmark");
                     return PerSource(first);
@@ -142,10 +142,10 @@ public static class Bench
         var baseline = Median(baselines);
         // The median's wall time; the highest peak of them, the peak being a ceiling.
         var collection = Median(collections) with { PeakMb = collections.Max(c => c.PeakMb) };
-        if (options.Repeat > 1)
+        if (options.Pairs > 1)
         {
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"  medians of {options.Repeat}: baseline {baseline.Seconds:F1} s ({string.Join(", ", baselines.Select(b => b.Seconds.ToString("F1", CultureInfo.InvariantCulture)))}), "
+                $"  medians of {options.Pairs}: baseline {baseline.Seconds:F1} s ({string.Join(", ", baselines.Select(b => b.Seconds.ToString("F1", CultureInfo.InvariantCulture)))}), "
                 + $"collection {collection.Seconds:F1} s ({string.Join(", ", collections.Select(c => c.Seconds.ToString("F1", CultureInfo.InvariantCulture)))}); "
                 + $"pairs' ratios {string.Join(", ", pairRatios.Select(r => r.ToString("F2", CultureInfo.InvariantCulture)))}"));
         }

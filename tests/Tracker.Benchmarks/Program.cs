@@ -2,7 +2,7 @@ using System.Globalization;
 using Tracker.Benchmarks;
 
 // The collection benchmark (issue 3, "Benchmark"); see README.md beside this file.
-//   dotnet run -c Release --project tests/Tracker.Benchmarks -- [--scale 1] [--scales 1,10] [--provider sqlite|postgres] [--connection "<pg admin>"] [--repeat 3] [--json out.json]
+//   dotnet run -c Release --project tests/Tracker.Benchmarks -- [--scale 1] [--scales 1,10] [--provider sqlite|postgres] [--connection "<pg admin>"] [--repeat N] [--json out.json]
 //   … -- serve --scale N        (the fakes alone, driven over stdin; the benchmark starts this itself)
 //   … -- store --scale N        (the derivative writer alone: the ecosystem's children stored, no fakes)
 var options = BenchOptions.Parse(args);
@@ -40,8 +40,16 @@ return report.Failures.Count == 0 ? 0 : 1;
 
 namespace Tracker.Benchmarks
 {
-    public sealed record BenchOptions(bool Serve, bool Store, int Scale, IReadOnlyList<int>? Scales, int Seed, string Provider, string? Connection, string? Json, int Repeat = 3)
+    public sealed record BenchOptions(bool Serve, bool Store, int Scale, IReadOnlyList<int>? Scales, int Seed, string Provider, string? Connection, string? Json, int? Repeat = null)
     {
+        /// <summary>
+        /// Pairs measured at a scale unless <c>--repeat</c> says: 15 at scale 1, 7 at 2, 5 from 3 on. A scale-1 phase lasts
+        /// under a second, and on a 2-core VM one pair's ratio spreads by ±0.15 around the run's median (0.88–1.73 in one
+        /// run): the median of five such pairs moved by a tenth from run to run, as much as the differences measured. The
+        /// phases at scale 10 last 7–9 s and their pairs spread less.
+        /// </summary>
+        public int Pairs => Repeat ?? Math.Max(5, 15 / Scale);
+
         public static BenchOptions? Parse(string[] args)
         {
             var o = new BenchOptions(false, false, 1, null, 7, "sqlite", null, null);
@@ -71,7 +79,7 @@ namespace Tracker.Benchmarks
                 }
             }
 
-            return o.Provider is "sqlite" or "postgres" && o.Scale >= 1 && o.Repeat >= 1 ? o : null;
+            return o.Provider is "sqlite" or "postgres" && o.Scale >= 1 && o.Repeat is null or >= 1 ? o : null;
         }
     }
 }

@@ -115,7 +115,12 @@ public static class MultiScale
         foreach (var scale in scales)
         {
             var json = Path.Combine(Path.GetTempPath(), $"tracker-bench-{Environment.ProcessId}-{scale}.json");
-            var args = new List<string> { "--scale", scale.ToString(CultureInfo.InvariantCulture), "--seed", options.Seed.ToString(CultureInfo.InvariantCulture), "--provider", options.Provider, "--repeat", options.Repeat.ToString(CultureInfo.InvariantCulture), "--json", json };
+            var args = new List<string> { "--scale", scale.ToString(CultureInfo.InvariantCulture), "--seed", options.Seed.ToString(CultureInfo.InvariantCulture), "--provider", options.Provider, "--json", json };
+            if (options.Repeat is { } repeat)
+            {
+                args.AddRange(["--repeat", repeat.ToString(CultureInfo.InvariantCulture)]);
+            }
+
             if (options.Connection is { } connection)
             {
                 args.AddRange(["--connection", connection]);
