@@ -70,8 +70,9 @@ internal static partial class WriterThread
         };
         // Started from the thread pool: Thread.Start returns only once the new thread runs, which on a busy machine waits for
         // a core — and the caller is often the collection's chain of requests, starting a run's writer before its first
-        // request (at 1× the benchmark's ecosystem, 1–6 ms before each of six Hugging Face listings).
-        ThreadPool.UnsafeQueueUserWorkItem(static start =>
+        // request (at 1× the benchmark's ecosystem, 1–6 ms before each of six Hugging Face listings). The work item carries
+        // the caller's execution context, which Thread.Start hands on to the thread as before (logging scopes, activities).
+        ThreadPool.QueueUserWorkItem(static start =>
         {
             try
             {

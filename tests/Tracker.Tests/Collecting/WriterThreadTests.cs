@@ -3,7 +3,7 @@ using Tracker.Core.Collecting;
 
 namespace Tracker.Tests.Collecting;
 
-/// <summary>A writer's thread: its own, named, at the writers' priority, every await of its loop back on it, its end or fault passed on.</summary>
+/// <summary>A writer's thread: its own, named, at the writers' priority, with its caller's execution context, every await of its loop back on it, its end or fault passed on.</summary>
 public sealed class WriterThreadTests
 {
     [Fact]
@@ -28,6 +28,16 @@ public sealed class WriterThreadTests
         Assert.Single(threads.Distinct());
         Assert.NotEqual(caller, threads[0].Id);
         Assert.Equal("Tracker test writer", threads[0].Name);
+    }
+
+    [Fact]
+    public async Task A_loop_sees_its_callers_async_locals()
+    {
+        var local = new AsyncLocal<string?> { Value = "the caller's" };
+
+        var seen = await WriterThread.Run(() => Task.FromResult(local.Value), "Tracker test writer");
+
+        Assert.Equal("the caller's", seen);
     }
 
     [Fact]
