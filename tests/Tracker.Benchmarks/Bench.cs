@@ -23,6 +23,12 @@ namespace Tracker.Benchmarks;
 public sealed record Phase(string Name, double Seconds, double PeakMb, double AllocatedMb, Dictionary<string, int> Requests, Dictionary<string, RequestLog>? Seen, double CpuSeconds = 0)
 {
     public int TotalRequests => Requests.Values.Sum();
+
+    /// <summary>
+    /// The cores' time during the phase that neither this process nor the fakes used: idle, or spent by the kernel's own
+    /// threads (writeback). With the cores busy, a phase's wall time is about its CPU plus this, over the cores.
+    /// </summary>
+    public double UnusedCoreSeconds => Environment.ProcessorCount * Seconds - CpuSeconds;
 }
 
 public sealed record Report(
@@ -147,7 +153,8 @@ public static class Bench
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"  medians of {options.Pairs}: baseline {baseline.Seconds:F1} s ({string.Join(", ", baselines.Select(b => b.Seconds.ToString("F1", CultureInfo.InvariantCulture)))}), "
                 + $"collection {collection.Seconds:F1} s ({string.Join(", ", collections.Select(c => c.Seconds.ToString("F1", CultureInfo.InvariantCulture)))}); "
-                + $"pairs' ratios {string.Join(", ", pairRatios.Select(r => r.ToString("F2", CultureInfo.InvariantCulture)))}"));
+                + $"pairs' ratios {string.Join(", ", pairRatios.Select(r => r.ToString("F2", CultureInfo.InvariantCulture)))}; "
+                + $"the cores' time unused, medians: baseline {MedianOf(baselines.Select(b => b.UnusedCoreSeconds)):F2} s, collection {MedianOf(collections.Select(c => c.UnusedCoreSeconds)):F2} s"));
         }
         var rows = await CountRowsAsync(host.Services);
         await PrintSizesAsync(host.Services);
@@ -234,6 +241,12 @@ public static class Bench
     /// code; the medians of three each are steadier.
     /// </summary>
     private static Phase Median(List<Phase> phases) => phases.OrderBy(p => p.Seconds).ElementAt(phases.Count / 2);
+
+    private static double MedianOf(IEnumerable<double> values)
+    {
+        var sorted = values.Order().ToList();
+        return sorted[sorted.Count / 2];
+    }
 
     private static string Numbered(string name, int i, int of) => of == 1 ? name : $"{name} {i}/{of}";
 
@@ -327,8 +340,11 @@ public static class Bench
         watch.Stop();
         var perThread = await threads.StopAsync();
         var peak = PeakMb();
+        var (ownCpu, fakesCpuUsed) = (CpuSeconds() - cpu, server.CpuSeconds - fakesCpu);
         // CPU time of this process: on a machine shared with other work it is steadier than wall time.
-        Console.WriteLine($"  {name}: {watch.Elapsed.TotalSeconds:F1} s, CPU {CpuSeconds() - cpu:F1} s (the fakes' process {server.CpuSeconds - fakesCpu:F1} s), peak working set {peak:F0} MB, {requests.Values.Sum()} requests");
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"  {name}: {watch.Elapsed.TotalSeconds:F1} s, CPU {ownCpu:F2} s (the fakes' process {fakesCpuUsed:F2} s; the cores' time unused {Environment.ProcessorCount * watch.Elapsed.TotalSeconds - ownCpu - fakesCpuUsed:F2} s), "
+            + $"peak working set {peak:F0} MB, {requests.Values.Sum()} requests"));
         // Where the peak went: the managed heap's share and SQLite's own allocations (its page caches, statements).
         var gc = GC.GetGCMemoryInfo(GCKind.Any);
         var (readAfter, writtenAfter) = IoBytes();
@@ -339,7 +355,7 @@ public static class Bench
             + $"GCs {GC.CollectionCount(0) - gcs.Item1}/{GC.CollectionCount(1) - gcs.Item2}/{GC.CollectionCount(2) - gcs.Item3} (gen 0/1/2), paused {(GC.GetTotalPauseDuration() - paused).TotalSeconds:F2} s"));
         Console.WriteLine("    CPU by thread: " + string.Join(", ", perThread.Where(t => t.Seconds >= 0.05).Select(t => string.Create(CultureInfo.InvariantCulture, $"{t.Name} {t.Seconds:F1} s (waited for a core {t.WaitedSeconds:F1} s)"))));
         return new Phase(name, watch.Elapsed.TotalSeconds, peak, (GC.GetTotalAllocatedBytes() - allocated) / 1048576.0, requests, null,
-            CpuSeconds() - cpu + (server.CpuSeconds - fakesCpu));
+            ownCpu + fakesCpuUsed);
     }
 
     /// <summary>Resets the kernel's peak-RSS mark (VmHWM) of this process, so each phase's peak is its own.</summary>
