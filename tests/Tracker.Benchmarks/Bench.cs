@@ -329,6 +329,7 @@ public static class Bench
         var allocated = GC.GetTotalAllocatedBytes();
         var cpu = CpuSeconds();
         var fakesCpu = server.CpuSeconds;
+        var fakesGc = await server.GcAsync();
         var (read, written) = IoBytes();
         var jitted = System.Runtime.JitInfo.GetCompiledMethodCount();
         var jitTime = System.Runtime.JitInfo.GetCompilationTime();
@@ -339,6 +340,7 @@ public static class Bench
         var requests = await work();
         watch.Stop();
         var perThread = await threads.StopAsync();
+        var fakesGcAfter = await server.GcAsync();
         var peak = PeakMb();
         var (ownCpu, fakesCpuUsed) = (CpuSeconds() - cpu, server.CpuSeconds - fakesCpu);
         // CPU time of this process: on a machine shared with other work it is steadier than wall time.
@@ -352,7 +354,8 @@ public static class Bench
             $"    managed heap committed {gc.TotalCommittedBytes / 1048576.0:F0} MB after the last collection; SQLite peak {SQLitePCL.raw.sqlite3_memory_highwater(0) / 1048576.0:F0} MB; "
             + $"JIT {System.Runtime.JitInfo.GetCompiledMethodCount() - jitted} methods, {(System.Runtime.JitInfo.GetCompilationTime() - jitTime).TotalSeconds:F1} s; "
             + $"file I/O {(readAfter - read) / 1048576.0:F0} MB read, {(writtenAfter - written) / 1048576.0:F0} MB written; "
-            + $"GCs {GC.CollectionCount(0) - gcs.Item1}/{GC.CollectionCount(1) - gcs.Item2}/{GC.CollectionCount(2) - gcs.Item3} (gen 0/1/2), paused {(GC.GetTotalPauseDuration() - paused).TotalSeconds:F2} s"));
+            + $"GCs {GC.CollectionCount(0) - gcs.Item1}/{GC.CollectionCount(1) - gcs.Item2}/{GC.CollectionCount(2) - gcs.Item3} (gen 0/1/2), paused {(GC.GetTotalPauseDuration() - paused).TotalSeconds:F2} s; "
+            + $"the fakes' GCs {fakesGcAfter.Gen0 - fakesGc.Gen0}/{fakesGcAfter.Gen1 - fakesGc.Gen1}/{fakesGcAfter.Gen2 - fakesGc.Gen2}, paused {(fakesGcAfter.PausedMs - fakesGc.PausedMs) / 1000:F3} s"));
         Console.WriteLine("    CPU by thread: " + string.Join(", ", perThread.Where(t => t.Seconds >= 0.05).Select(t => string.Create(CultureInfo.InvariantCulture, $"{t.Name} {t.Seconds:F1} s (waited for a core {t.WaitedSeconds:F1} s)"))));
         return new Phase(name, watch.Elapsed.TotalSeconds, peak, (GC.GetTotalAllocatedBytes() - allocated) / 1048576.0, requests, null,
             ownCpu + fakesCpuUsed);

@@ -97,6 +97,16 @@ public static class FakeServer
                     hf.PrepareChildren();
                     Console.Out.WriteLine(Ok + JsonSerializer.Serialize(new Dictionary<string, int> { ["bases"] = grown, ["children"] = added }));
                     break;
+                case "gc":
+                    // The fakes' own garbage collections so far: their pauses stop every answer.
+                    Console.Out.WriteLine(Ok + JsonSerializer.Serialize(new Dictionary<string, double>
+                    {
+                        ["gen0"] = GC.CollectionCount(0),
+                        ["gen1"] = GC.CollectionCount(1),
+                        ["gen2"] = GC.CollectionCount(2),
+                        ["pausedMs"] = GC.GetTotalPauseDuration().TotalMilliseconds,
+                    }));
+                    break;
                 case "quit":
                     Console.Out.WriteLine(Ok + "{}");
                     Console.Out.Flush();

@@ -78,6 +78,13 @@ public sealed class ServerProcess : IAsyncDisposable
             : throw new InvalidOperationException($"the fakes answered '{line}' to '{command}'");
     }
 
+    /// <summary>The fakes' garbage collections so far (gen 0, 1, 2) and their total pause.</summary>
+    public async Task<FakesGc> GcAsync()
+    {
+        var gc = await CommandAsync("gc");
+        return new(gc.GetProperty("gen0").GetInt32(), gc.GetProperty("gen1").GetInt32(), gc.GetProperty("gen2").GetInt32(), gc.GetProperty("pausedMs").GetDouble());
+    }
+
     /// <summary>Requests the fakes saw since the last call, per source, with duplicates (same method, path, query and body).</summary>
     public async Task<Dictionary<string, RequestLog>> LogAsync() =>
         (await CommandAsync("log")).Deserialize<Dictionary<string, RequestLog>>()!;
@@ -166,3 +173,6 @@ public static class MultiScale
         return failures.Count == 0 ? 0 : 1;
     }
 }
+
+/// <summary>The fakes' garbage collections so far, per generation, and their total pause.</summary>
+public readonly record struct FakesGc(int Gen0, int Gen1, int Gen2, double PausedMs);
