@@ -144,7 +144,7 @@ public static class Bench
         }
 
         var pairRatios = collections.Zip(baselines, (c, b) => c.Seconds / b.Seconds).ToList();
-        var ratio = pairRatios.Order().ElementAt(pairRatios.Count / 2);
+        var ratio = MedianOf(pairRatios);
         var baseline = Median(baselines);
         // The median's wall time; the highest peak of them, the peak being a ceiling.
         var collection = Median(collections) with { PeakMb = collections.Max(c => c.PeakMb) };
@@ -343,10 +343,11 @@ public static class Bench
         var fakesGcAfter = await server.GcAsync();
         var peak = PeakMb();
         var (ownCpu, fakesCpuUsed) = (CpuSeconds() - cpu, server.CpuSeconds - fakesCpu);
+        var phase = new Phase(name, watch.Elapsed.TotalSeconds, peak, (GC.GetTotalAllocatedBytes() - allocated) / 1048576.0, requests, null, ownCpu + fakesCpuUsed);
         // CPU time of this process: on a machine shared with other work it is steadier than wall time.
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"  {name}: {watch.Elapsed.TotalSeconds:F1} s, CPU {ownCpu:F2} s (the fakes' process {fakesCpuUsed:F2} s; the cores' time unused {Environment.ProcessorCount * watch.Elapsed.TotalSeconds - ownCpu - fakesCpuUsed:F2} s), "
-            + $"peak working set {peak:F0} MB, {requests.Values.Sum()} requests"));
+            $"  {name}: {phase.Seconds:F1} s, CPU {ownCpu:F2} s (the fakes' process {fakesCpuUsed:F2} s; the cores' time unused {phase.UnusedCoreSeconds:F2} s), "
+            + $"peak working set {peak:F0} MB, {phase.TotalRequests} requests"));
         // Where the peak went: the managed heap's share and SQLite's own allocations (its page caches, statements).
         var gc = GC.GetGCMemoryInfo(GCKind.Any);
         var (readAfter, writtenAfter) = IoBytes();
@@ -357,8 +358,7 @@ public static class Bench
             + $"GCs {GC.CollectionCount(0) - gcs.Item1}/{GC.CollectionCount(1) - gcs.Item2}/{GC.CollectionCount(2) - gcs.Item3} (gen 0/1/2), paused {(GC.GetTotalPauseDuration() - paused).TotalSeconds:F2} s; "
             + $"the fakes' GCs {fakesGcAfter.Gen0 - fakesGc.Gen0}/{fakesGcAfter.Gen1 - fakesGc.Gen1}/{fakesGcAfter.Gen2 - fakesGc.Gen2}, paused {(fakesGcAfter.PausedMs - fakesGc.PausedMs) / 1000:F3} s"));
         Console.WriteLine("    CPU by thread: " + string.Join(", ", perThread.Where(t => t.Seconds >= 0.05).Select(t => string.Create(CultureInfo.InvariantCulture, $"{t.Name} {t.Seconds:F1} s (waited for a core {t.WaitedSeconds:F1} s)"))));
-        return new Phase(name, watch.Elapsed.TotalSeconds, peak, (GC.GetTotalAllocatedBytes() - allocated) / 1048576.0, requests, null,
-            ownCpu + fakesCpuUsed);
+        return phase;
     }
 
     /// <summary>Resets the kernel's peak-RSS mark (VmHWM) of this process, so each phase's peak is its own.</summary>
