@@ -22,6 +22,12 @@ namespace Tracker.Benchmarks;
 /// <summary>One phase's cost: wall time, the process's peak working set during it, bytes allocated, requests per source.</summary>
 public sealed record Phase(string Name, double Seconds, double PeakMb, double AllocatedMb, Dictionary<string, int> Requests, Dictionary<string, RequestLog>? Seen, double CpuSeconds = 0)
 {
+    /// <summary>This process's share of <see cref="CpuSeconds"/> (the rest is the fakes').</summary>
+    public double OwnCpuSeconds { get; init; }
+
+    /// <summary>This process's CPU by thread name (threads of one name summed).</summary>
+    public IReadOnlyDictionary<string, double> ThreadCpuSeconds { get; init; } = new Dictionary<string, double>();
+
     public int TotalRequests => Requests.Values.Sum();
 
     /// <summary>
@@ -151,10 +157,13 @@ public static class Bench
         if (options.Pairs > 1)
         {
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"  medians of {options.Pairs}: baseline {baseline.Seconds:F1} s ({string.Join(", ", baselines.Select(b => b.Seconds.ToString("F1", CultureInfo.InvariantCulture)))}), "
-                + $"collection {collection.Seconds:F1} s ({string.Join(", ", collections.Select(c => c.Seconds.ToString("F1", CultureInfo.InvariantCulture)))}); "
+                $"  medians of {options.Pairs}: baseline {baseline.Seconds:F2} s ({string.Join(", ", baselines.Select(b => b.Seconds.ToString("F2", CultureInfo.InvariantCulture)))}), "
+                + $"collection {collection.Seconds:F2} s ({string.Join(", ", collections.Select(c => c.Seconds.ToString("F2", CultureInfo.InvariantCulture)))}); "
                 + $"pairs' ratios {string.Join(", ", pairRatios.Select(r => r.ToString("F2", CultureInfo.InvariantCulture)))}; "
                 + $"the cores' time unused, medians: baseline {MedianOf(baselines.Select(b => b.UnusedCoreSeconds)):F2} s, collection {MedianOf(collections.Select(c => c.UnusedCoreSeconds)):F2} s"));
+            // CPU is steadier than wall time on these machines: its medians tell a change of a few milliseconds of work.
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"  CPU medians (ms): baseline {CpuMedians(baselines)}; collection {CpuMedians(collections)}"));
         }
         var rows = await CountRowsAsync(host.Services);
         await PrintSizesAsync(host.Services);
@@ -318,6 +327,16 @@ public static class Bench
     private static Dictionary<string, int> PerSource(CollectionResult result) =>
         Sources.ToDictionary(s => s, s => result.Runs.Where(r => r.Source == s).Sum(r => r.Requests));
 
+    /// <summary>A phase kind's CPU medians over the pairs: this process, the fakes, and this process by thread name.</summary>
+    private static string CpuMedians(List<Phase> phases)
+    {
+        var byThread = string.Join(", ", phases.SelectMany(p => p.ThreadCpuSeconds.Keys).Distinct().Order(StringComparer.Ordinal)
+            .Select(name => (Name: name, Ms: MedianOf(phases.Select(p => p.ThreadCpuSeconds.GetValueOrDefault(name))) * 1000))
+            .Where(t => t.Ms >= 1).Select(t => string.Create(CultureInfo.InvariantCulture, $"{t.Name} {t.Ms:F0}")));
+        return string.Create(CultureInfo.InvariantCulture,
+            $"this process {MedianOf(phases.Select(p => p.OwnCpuSeconds)) * 1000:F0}, the fakes {MedianOf(phases.Select(p => p.CpuSeconds - p.OwnCpuSeconds)) * 1000:F0} (by thread: {byThread})");
+    }
+
     private static async Task<Phase> MeasureAsync(ServerProcess server, string name, Func<Task<Dictionary<string, int>>> work)
     {
         GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
@@ -343,10 +362,14 @@ public static class Bench
         var fakesGcAfter = await server.GcAsync();
         var peak = PeakMb();
         var (ownCpu, fakesCpuUsed) = (CpuSeconds() - cpu, server.CpuSeconds - fakesCpu);
-        var phase = new Phase(name, watch.Elapsed.TotalSeconds, peak, (GC.GetTotalAllocatedBytes() - allocated) / 1048576.0, requests, null, ownCpu + fakesCpuUsed);
+        var phase = new Phase(name, watch.Elapsed.TotalSeconds, peak, (GC.GetTotalAllocatedBytes() - allocated) / 1048576.0, requests, null, ownCpu + fakesCpuUsed)
+        {
+            OwnCpuSeconds = ownCpu,
+            ThreadCpuSeconds = perThread.GroupBy(t => t.Name).ToDictionary(g => g.Key, g => g.Sum(t => t.Seconds)),
+        };
         // CPU time of this process: on a machine shared with other work it is steadier than wall time.
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"  {name}: {phase.Seconds:F1} s, CPU {ownCpu:F2} s (the fakes' process {fakesCpuUsed:F2} s; the cores' time unused {phase.UnusedCoreSeconds:F2} s), "
+            $"  {name}: {phase.Seconds:F3} s, CPU {ownCpu:F3} s (the fakes' process {fakesCpuUsed:F2} s; the cores' time unused {phase.UnusedCoreSeconds:F2} s), "
             + $"peak working set {peak:F0} MB, {phase.TotalRequests} requests"));
         // Where the peak went: the managed heap's share and SQLite's own allocations (its page caches, statements).
         var gc = GC.GetGCMemoryInfo(GCKind.Any);
@@ -357,7 +380,7 @@ public static class Bench
             + $"file I/O {(readAfter - read) / 1048576.0:F0} MB read, {(writtenAfter - written) / 1048576.0:F0} MB written; "
             + $"GCs {GC.CollectionCount(0) - gcs.Item1}/{GC.CollectionCount(1) - gcs.Item2}/{GC.CollectionCount(2) - gcs.Item3} (gen 0/1/2), paused {(GC.GetTotalPauseDuration() - paused).TotalSeconds:F2} s; "
             + $"the fakes' GCs {fakesGcAfter.Gen0 - fakesGc.Gen0}/{fakesGcAfter.Gen1 - fakesGc.Gen1}/{fakesGcAfter.Gen2 - fakesGc.Gen2}, paused {(fakesGcAfter.PausedMs - fakesGc.PausedMs) / 1000:F3} s"));
-        Console.WriteLine("    CPU by thread: " + string.Join(", ", perThread.Where(t => t.Seconds >= 0.05).Select(t => string.Create(CultureInfo.InvariantCulture, $"{t.Name} {t.Seconds:F1} s (waited for a core {t.WaitedSeconds:F1} s)"))));
+        Console.WriteLine("    CPU by thread: " + string.Join(", ", perThread.Where(t => t.Seconds >= 0.005).Select(t => string.Create(CultureInfo.InvariantCulture, $"{t.Name} {t.Seconds * 1000:F0} ms (waited for a core {t.WaitedSeconds * 1000:F0} ms)"))));
         return phase;
     }
 

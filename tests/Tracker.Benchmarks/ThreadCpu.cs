@@ -10,8 +10,8 @@ namespace Tracker.Benchmarks;
 public sealed class ThreadCpu : IAsyncDisposable
 {
     private const double TicksPerSecond = 100; // USER_HZ, 100 on Linux
-    private readonly Dictionary<int, (string Name, long Ticks, long WaitNs)> _start;
-    private readonly Dictionary<int, (string Name, long Ticks, long WaitNs)> _last = [];
+    private readonly Dictionary<int, (string Name, long Ns, long WaitNs)> _start;
+    private readonly Dictionary<int, (string Name, long Ns, long WaitNs)> _last = [];
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _sampler;
 
@@ -34,10 +34,10 @@ public sealed class ThreadCpu : IAsyncDisposable
         Merge(Read());
         return [.. _last
             .Select(kv => _start.TryGetValue(kv.Key, out var s) && s.Name == kv.Value.Name
-                ? (kv.Value.Name, Ticks: kv.Value.Ticks - s.Ticks, WaitNs: kv.Value.WaitNs - s.WaitNs)
-                : (kv.Value.Name, kv.Value.Ticks, kv.Value.WaitNs))
+                ? (kv.Value.Name, Ns: kv.Value.Ns - s.Ns, WaitNs: kv.Value.WaitNs - s.WaitNs)
+                : (kv.Value.Name, kv.Value.Ns, kv.Value.WaitNs))
             .GroupBy(t => t.Name)
-            .Select(g => (g.Key, g.Sum(t => t.Ticks) / TicksPerSecond, g.Sum(t => t.WaitNs) / 1e9))
+            .Select(g => (g.Key, g.Sum(t => t.Ns) / 1e9, g.Sum(t => t.WaitNs) / 1e9))
             .Where(t => t.Item2 > 0)
             .OrderByDescending(t => t.Item2)];
     }
@@ -69,7 +69,7 @@ public sealed class ThreadCpu : IAsyncDisposable
         }
     }
 
-    private void Merge(Dictionary<int, (string Name, long Ticks, long WaitNs)> sample)
+    private void Merge(Dictionary<int, (string Name, long Ns, long WaitNs)> sample)
     {
         lock (_last)
         {
@@ -80,7 +80,7 @@ public sealed class ThreadCpu : IAsyncDisposable
         }
     }
 
-    private static Dictionary<int, (string Name, long Ticks, long WaitNs)> Read()
+    private static Dictionary<int, (string Name, long Ns, long WaitNs)> Read()
     {
         var threads = new Dictionary<int, (string, long, long)>();
         try
@@ -97,10 +97,17 @@ public sealed class ThreadCpu : IAsyncDisposable
                     var fields = stat[(close + 2)..].Split(' ');
                     // After the name: state is field 3, utime field 14, stime field 15 (man 5 proc).
                     var ticks = long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture);
-                    // schedstat: nanoseconds on a core, nanoseconds waiting in the run queue, time slices.
+                    // schedstat: nanoseconds on a core, nanoseconds waiting in the run queue, time slices. Its time on a core
+                    // is exact where stat's ticks count whole hundredths (a thread's 5 ms could read 0 or 10).
                     var schedstat = Path.Combine(dir, "schedstat");
-                    var waited = File.Exists(schedstat) ? long.Parse(File.ReadAllText(schedstat).Split(' ')[1], CultureInfo.InvariantCulture) : 0;
-                    threads[int.Parse(Path.GetFileName(dir), CultureInfo.InvariantCulture)] = (name, ticks, waited);
+                    var (ranNs, waited) = (ticks * (long)(1e9 / TicksPerSecond), 0L);
+                    if (File.Exists(schedstat))
+                    {
+                        var values = File.ReadAllText(schedstat).Split(' ');
+                        (ranNs, waited) = (long.Parse(values[0], CultureInfo.InvariantCulture), long.Parse(values[1], CultureInfo.InvariantCulture));
+                    }
+
+                    threads[int.Parse(Path.GetFileName(dir), CultureInfo.InvariantCulture)] = (name, ranNs, waited);
                 }
                 catch (IOException)
                 {

@@ -155,21 +155,55 @@ public sealed class DerivativeBlocksTests
     [Fact]
     public void A_block_is_the_json_the_writer_would_make_whatever_the_ids()
     {
-        // Plain ids take a path without the JSON writer's escaping check; the others, and unknown relations, go through it.
+        // The block is written byte by byte, not through Utf8JsonWriter: whatever the ids, relations, times and counters,
+        // its bytes are the writer's. Plain ids are copied as they are; the others, and unknown relations, are escaped.
         string[] ids = ["Qwen/Qwen2.5-7B-Instruct", "a_b/c.d-1", "x/<script>alert(1)</script>", "u/\"quoted\"", "p/a+b", "q/a\\b",
             "r/tab\there", "中文/模型", "e/\U0001F600", "s/space d", "t/`back`", "u/amp&er", "v/'single'", new string('a', 600) + "/z"];
-        string?[] relations = [Relations.Finetune, Relations.Quantized, Relations.Adapter, Relations.Merge, null, "someday-new"];
+        string?[] relations = [Relations.Finetune, Relations.Quantized, Relations.Adapter, Relations.Merge, null, "someday-new", "a\"<b>\u00e9"];
+        // Fractions trimmed to their significant digits (or dropped), every kind of DateTime, the extremes.
+        DateTime?[] times = [Now, Now.AddTicks(4567), Now.AddMilliseconds(-123), new DateTime(2025, 9, 1, 0, 0, 0, DateTimeKind.Utc), null,
+            new DateTime(2025, 9, 1, 12, 30, 0, 500, DateTimeKind.Unspecified), new DateTime(2024, 2, 29, 23, 59, 59, DateTimeKind.Local).AddTicks(1),
+            DateTime.SpecifyKind(DateTime.MinValue, DateTimeKind.Utc), DateTime.SpecifyKind(DateTime.MaxValue, DateTimeKind.Utc)];
+        long?[] counters = [0, 1, -1, null, long.MaxValue, long.MinValue, 1234567890123, 42];
         using var block = new DerivativeBlockWriter(ids.Length);
         using var expected = new MemoryStream();
         using (var json = new System.Text.Json.Utf8JsonWriter(expected))
         {
-            json.WriteStartArray();
-            for (var i = 0; i < ids.Length; i++)
+            void Time(DateTime? t)
             {
+                if (t is { } v)
+                {
+                    json.WriteStringValue(v.Kind == DateTimeKind.Local ? v.ToUniversalTime() : DateTime.SpecifyKind(v, DateTimeKind.Utc));
+                }
+                else
+                {
+                    json.WriteNullValue();
+                }
+            }
+
+            void Counter(long? n)
+            {
+                if (n is { } v)
+                {
+                    json.WriteNumberValue(v);
+                }
+                else
+                {
+                    json.WriteNullValue();
+                }
+            }
+
+            json.WriteStartArray();
+            for (var i = 0; i < ids.Length * 2; i++)
+            {
+                var id = ids[i % ids.Length];
                 var relation = relations[i % relations.Length];
-                block.Add(ids[i], relation, Now, i, null, 3);
+                var (created, downloads, allTime, likes) = (times[i % times.Length], counters[i % counters.Length], counters[(i + 3) % counters.Length], counters[(i + 5) % counters.Length]);
+                // The second round as a merged block's children are, with their own listing times.
+                var (first, last) = i < ids.Length ? (null, null) : (times[(i + 1) % times.Length], times[(i + 2) % times.Length]);
+                block.Add(id, relation, created, downloads, allTime, likes, first, last);
                 json.WriteStartArray();
-                json.WriteStringValue(ids[i]);
+                json.WriteStringValue(id);
                 if (relation is null)
                 {
                     json.WriteNullValue();
@@ -179,10 +213,16 @@ public sealed class DerivativeBlocksTests
                     json.WriteStringValue(relation);
                 }
 
-                json.WriteStringValue(Now);
-                json.WriteNumberValue(i);
-                json.WriteNullValue();
-                json.WriteNumberValue(3);
+                Time(created);
+                Counter(downloads);
+                Counter(allTime);
+                Counter(likes);
+                if (first is not null || last is not null)
+                {
+                    Time(first);
+                    Time(last);
+                }
+
                 json.WriteEndArray();
             }
 
@@ -195,6 +235,49 @@ public sealed class DerivativeBlocksTests
         DerivativeBlocks.Fold(folded, 1, Now, written);
         Assert.Equal(ids.Select(i => i.ToLowerInvariant()).Order(StringComparer.Ordinal), folded.Values.Select(d => d.RepoKey).Order(StringComparer.Ordinal));
         Assert.Equal(ids.Order(StringComparer.Ordinal), folded.Values.Select(d => d.RepoId).Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public void An_empty_block_and_plain_ids_added_as_bytes_are_the_writers_json_too()
+    {
+        using (var empty = new DerivativeBlockWriter(0))
+        {
+            Assert.Equal("[]", Encoding.UTF8.GetString(empty.Finish().Span));
+        }
+
+        using var block = new DerivativeBlockWriter(2);
+        using var asString = new DerivativeBlockWriter(2);
+        foreach (var (id, relation) in new[] { ("Qwen/Qwen3-8B-GGUF", Relations.Quantized), ("a_b/c.d-1", null) })
+        {
+            Assert.True(DerivativeBlockWriter.IsPlainId(Encoding.ASCII.GetBytes(id)));
+            block.AddPlain(Encoding.ASCII.GetBytes(id), relation, Now, 5, null, 0);
+            asString.Add(id, relation, Now, 5, null, 0);
+        }
+
+        Assert.Equal(Encoding.UTF8.GetString(asString.Finish().Span), Encoding.UTF8.GetString(block.Finish().Span));
+        Assert.Equal(2, block.Count);
+        Assert.False(DerivativeBlockWriter.IsPlainId("a/<b>"u8));
+        Assert.False(DerivativeBlockWriter.IsPlainId(""u8));
+    }
+
+    [Fact]
+    public void Key_hashes_of_ascii_ids_are_the_same_from_bytes_and_from_strings_and_spread()
+    {
+        // Every length around the eight-byte words the hash folds, every case; and a hundred thousand ids like the hub's, no
+        // two sharing a hash.
+        for (var length = 1; length <= 40; length++)
+        {
+            var id = string.Concat(Enumerable.Range(0, length).Select(i => (char)('A' + (i * 7 % 26))));
+            Assert.Equal(DerivativeBlocks.KeyHash(id), DerivativeBlocks.KeyHash(Encoding.ASCII.GetBytes(id)));
+            Assert.Equal(DerivativeBlocks.KeyHash(id), DerivativeBlocks.KeyHash(id.ToLowerInvariant()));
+            Assert.NotEqual(DerivativeBlocks.KeyHash(id), DerivativeBlocks.KeyHash(id + "\0"));
+            Assert.NotEqual(DerivativeBlocks.KeyHash(id), DerivativeBlocks.KeyHash(id[..^1]));
+        }
+
+        var hashes = Enumerable.Range(0, 100_000).Select(i => DerivativeBlocks.KeyHash($"user{i % 997}/Qwen3-8B-derivative-{i}")).ToHashSet();
+        Assert.Equal(100_000, hashes.Count);
+        // "@" and "[" sit either side of A–Z: they are not lower-cased into "`" and "{".
+        Assert.NotEqual(DerivativeBlocks.KeyHash("a@[/x"), DerivativeBlocks.KeyHash("a`{/x"));
     }
 
     [Theory]

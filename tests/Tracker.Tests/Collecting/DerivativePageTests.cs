@@ -98,6 +98,24 @@ public sealed class DerivativePageTests
     public void Pages_Off_The_Hubs_Usual_Form_Are_Left_To_The_Rows(string body) =>
         Assert.False(DerivativePage.TryTranscode(Encoding.UTF8.GetBytes(body), "Org/Base", null, out _));
 
+    [Fact]
+    public void A_Listings_Keys_Tell_A_Child_Listed_Again_On_A_Later_Page_From_One_Listed_Twice_On_A_Page()
+    {
+        var listing = new LineageListing(0);
+        static byte[] Page(params string[] ids) => Encoding.UTF8.GetBytes("[" + string.Join(",", ids.Select(i => $$"""{"id":"{{i}}"}""")) + "]");
+
+        Assert.True(DerivativePage.TryTranscode(Page("a/b", "c/d"), "Org/Base", listing, out var first));
+        first?.Dispose();
+        // The hub's pages shift as children arrive: a child of the first page again on the next is stored again.
+        Assert.True(DerivativePage.TryTranscode(Page("A/B", "e/f"), "Org/Base", listing, out var second));
+        Assert.Equal("""[["A/B",null,null,null,null,null],["e/f",null,null,null,null,null]]""", Encoding.UTF8.GetString(second!.Finish().Span));
+        second.Dispose();
+        // Twice on one page — known to the listing before or not — is for the rows to sort out.
+        Assert.False(DerivativePage.TryTranscode(Page("g/h", "c/d", "C/D"), "Org/Base", listing, out _));
+        Assert.False(DerivativePage.TryTranscode(Page("n/ew", "N/EW"), "Org/Base", listing, out _));
+        Assert.Equal(5, listing.Keys.Count);
+    }
+
     private static (string? Block, ulong[] Keys, DateTime? Newest, string? Error) Outcome(Func<(string? Block, LineageListing Listing)> read)
     {
         try
