@@ -96,9 +96,9 @@ internal static partial class WriterThread
     /// into short interrupted runs and cost as much CPU as it saved, the writers keep their share of the cores. Alternate
     /// pairs of the benchmark at 1× the ecosystem, three runs of 24 (tests/Tracker.Benchmarks/README.md): 1.18, 1.175 and
     /// 1.19 times the baseline against 1.25, 1.27 and 1.255; the collection's unused core time 0.20 against 0.24–0.265 s,
-    /// its CPU 0.83–0.84 against 0.855–0.90 s.
-    /// 100 ms measured alike. Older kernels ignore the slice, and a refused call (a container's seccomp filter) leaves the
-    /// nice value alone in force.
+    /// its CPU 0.83–0.84 against 0.855–0.90 s (threads a writer started then inherited its slice; with the reset-on-fork
+    /// flag below, two whole runs measured 1.23 and 1.20). A 100 ms slice measured alike. Older kernels ignore the slice,
+    /// and a refused call (a container's seccomp filter) leaves the nice value alone in force.
     /// </summary>
     private const ulong SliceNanoseconds = 20_000_000;
 
