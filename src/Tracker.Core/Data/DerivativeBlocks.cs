@@ -364,10 +364,8 @@ public sealed class DerivativeBlockWriter : IDisposable
         {
             var span = _buffer.GetSpan(MaxFieldBytes);
             var at = 0;
-            span[at++] = (byte)',';
-            Write(span, ref at, firstSeenAt);
-            span[at++] = (byte)',';
-            Write(span, ref at, lastSeenAt);
+            WriteField(span, ref at, firstSeenAt);
+            WriteField(span, ref at, lastSeenAt);
             _buffer.Advance(at);
         }
 
@@ -438,20 +436,16 @@ public sealed class DerivativeBlockWriter : IDisposable
         Count++;
     }
 
-    /// <summary>A child's fields after its id, each after a comma.</summary>
+    /// <summary>A child's fields after its id, each after a comma (as <see cref="WriteField(Span{byte}, ref int, DateTime?)"/> writes them).</summary>
     private void WriteFields(string? relation, DateTime? createdAt, long? downloads30d, long? downloadsAllTime, long? likes)
     {
         WriteRelation(relation);
         var span = _buffer.GetSpan(MaxFieldBytes);
         var at = 0;
-        span[at++] = (byte)',';
-        Write(span, ref at, createdAt);
-        span[at++] = (byte)',';
-        Write(span, ref at, downloads30d);
-        span[at++] = (byte)',';
-        Write(span, ref at, downloadsAllTime);
-        span[at++] = (byte)',';
-        Write(span, ref at, likes);
+        WriteField(span, ref at, createdAt);
+        WriteField(span, ref at, downloads30d);
+        WriteField(span, ref at, downloadsAllTime);
+        WriteField(span, ref at, likes);
         _buffer.Advance(at);
     }
 
@@ -491,9 +485,13 @@ public sealed class DerivativeBlockWriter : IDisposable
         _buffer.Advance(at);
     }
 
-    /// <summary>A time as <see cref="Utf8JsonWriter"/> writes it: ISO 8601 in UTC, its fraction's trailing zeros trimmed.</summary>
-    private static void Write(Span<byte> span, ref int at, DateTime? value)
+    /// <summary>
+    /// A comma, then a time as <see cref="Utf8JsonWriter"/> writes it: ISO 8601 in UTC, its fraction's trailing zeros
+    /// trimmed.
+    /// </summary>
+    private static void WriteField(Span<byte> span, ref int at, DateTime? value)
     {
+        span[at++] = (byte)',';
         if (value is not { } t)
         {
             "null"u8.CopyTo(span[at..]);
@@ -518,8 +516,10 @@ public sealed class DerivativeBlockWriter : IDisposable
         span[at++] = (byte)'"';
     }
 
-    private static void Write(Span<byte> span, ref int at, long? value)
+    /// <summary>A comma, then a counter.</summary>
+    private static void WriteField(Span<byte> span, ref int at, long? value)
     {
+        span[at++] = (byte)',';
         if (value is { } v)
         {
             _ = System.Buffers.Text.Utf8Formatter.TryFormat(v, span[at..], out var written);
