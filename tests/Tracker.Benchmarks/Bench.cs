@@ -25,7 +25,7 @@ public sealed record Phase(string Name, double Seconds, double PeakMb, double Al
     /// <summary>This process's share of <see cref="CpuSeconds"/> (the rest is the fakes').</summary>
     public double OwnCpuSeconds { get; init; }
 
-    /// <summary>This process's CPU by thread name (threads of one name summed).</summary>
+    /// <summary>This process's CPU by thread name (threads of one name summed, as <see cref="ThreadCpu"/> gives them).</summary>
     public IReadOnlyDictionary<string, double> ThreadCpuSeconds { get; init; } = new Dictionary<string, double>();
 
     public int TotalRequests => Requests.Values.Sum();
@@ -365,7 +365,7 @@ public static class Bench
         var phase = new Phase(name, watch.Elapsed.TotalSeconds, peak, (GC.GetTotalAllocatedBytes() - allocated) / 1048576.0, requests, null, ownCpu + fakesCpuUsed)
         {
             OwnCpuSeconds = ownCpu,
-            ThreadCpuSeconds = perThread.GroupBy(t => t.Name).ToDictionary(g => g.Key, g => g.Sum(t => t.Seconds)),
+            ThreadCpuSeconds = perThread.ToDictionary(t => t.Name, t => t.Seconds),
         };
         // CPU time of this process: on a machine shared with other work it is steadier than wall time.
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,

@@ -206,55 +206,6 @@ public static class DerivativePage
         return true;
     }
 
-    /// <summary>
-    /// The key hashes of the page being transcoded, each noted in the listing's set when there is one. That set then says
-    /// whether a key is new to the page too: a key new to the listing is new to the page, and only one the listing already
-    /// holds — a child listed again on a later page, or twice on this one — is looked for among the page's own. One set's
-    /// insert a child instead of two (at 1× the benchmark's ecosystem, about 3 of the derivative writer's milliseconds a
-    /// collection). One per writer thread, reused page after page.
-    /// </summary>
-    internal sealed class PageKeys
-    {
-        [ThreadStatic]
-        private static PageKeys? t_current;
-
-        private readonly HashSet<ulong> _set = [];
-        private ulong[] _keys = new ulong[1024];
-        private int _count;
-        private LineageListing? _listing;
-
-        public static PageKeys Start(LineageListing? listing)
-        {
-            var keys = t_current ??= new PageKeys();
-            keys._set.Clear();
-            keys._count = 0;
-            keys._listing = listing;
-            return keys;
-        }
-
-        /// <summary>False when the page has had the key already.</summary>
-        public bool Add(ulong key)
-        {
-            if (_listing is null)
-            {
-                return _set.Add(key);
-            }
-
-            if (!_listing.Keys.Add(key) && _keys.AsSpan(0, _count).Contains(key))
-            {
-                return false;
-            }
-
-            if (_count == _keys.Length)
-            {
-                Array.Resize(ref _keys, _count * 2);
-            }
-
-            _keys[_count++] = key;
-            return true;
-        }
-    }
-
     // As HuggingFaceSource maps a model: the id, else the modelId; the creation time, unknown when it is the hub's sentinel;
     // counters as numbers or numeric strings; a repeated field's last value.
     private static DerivativeRow ReadChild(ref Utf8JsonReader reader, string baseRepoId, bool asciiBase)

@@ -157,12 +157,19 @@ public static class DerivativeBlocks
     public static ulong KeyHash(string repoId)
     {
         ArgumentNullException.ThrowIfNull(repoId);
-        if (repoId.Length <= MaxStackId && System.Text.Ascii.IsValid(repoId))
+        if (System.Text.Ascii.IsValid(repoId))
         {
-            // Nearly every id: its ASCII bytes hashed as a page's are.
-            Span<byte> ascii = stackalloc byte[repoId.Length];
+            // Nearly every id: its ASCII bytes hashed as a page's are (a rare long one from a rented buffer).
+            var rented = repoId.Length > MaxStackId ? ArrayPool<byte>.Shared.Rent(repoId.Length) : null;
+            Span<byte> ascii = rented is null ? stackalloc byte[repoId.Length] : rented.AsSpan(0, repoId.Length);
             _ = System.Text.Ascii.FromUtf16(repoId, ascii, out _);
-            return KeyHash(ascii);
+            var hash = KeyHash(ascii);
+            if (rented is not null)
+            {
+                ArrayPool<byte>.Shared.Return(rented);
+            }
+
+            return hash;
         }
 
         // Any other id goes through the same ToLowerInvariant the stored children are keyed with; its UTF-16 units are
@@ -325,7 +332,10 @@ public static class DerivativeBlocks
 /// </summary>
 public sealed class DerivativeBlockWriter : IDisposable
 {
-    /// <summary>The most bytes a child's fields after its id take: a relation of the shared ones, three times, five counters.</summary>
+    /// <summary>
+    /// Room reserved for the fields written in one go after a child's id and relation: a time and three counters, or the two
+    /// listing times (each at most a comma and 30 bytes, a counter a comma and 20).
+    /// </summary>
     private const int MaxFieldBytes = 256;
 
     private static readonly byte[][] EncodedRelations = [.. Collecting.Relations.All.Select(r => JsonEncodedText.Encode(r).EncodedUtf8Bytes.ToArray())];
@@ -471,8 +481,7 @@ public sealed class DerivativeBlockWriter : IDisposable
         span[at++] = (byte)',';
         if (relation is null)
         {
-            "null"u8.CopyTo(span[at..]);
-            at += 4;
+            WriteNull(span, ref at);
         }
         else
         {
@@ -494,8 +503,7 @@ public sealed class DerivativeBlockWriter : IDisposable
         span[at++] = (byte)',';
         if (value is not { } t)
         {
-            "null"u8.CopyTo(span[at..]);
-            at += 4;
+            WriteNull(span, ref at);
             return;
         }
 
@@ -527,9 +535,14 @@ public sealed class DerivativeBlockWriter : IDisposable
         }
         else
         {
-            "null"u8.CopyTo(span[at..]);
-            at += 4;
+            WriteNull(span, ref at);
         }
+    }
+
+    private static void WriteNull(Span<byte> span, ref int at)
+    {
+        "null"u8.CopyTo(span[at..]);
+        at += 4;
     }
 }
 

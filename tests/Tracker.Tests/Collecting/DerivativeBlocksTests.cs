@@ -274,6 +274,10 @@ public sealed class DerivativeBlocksTests
             Assert.NotEqual(DerivativeBlocks.KeyHash(id), DerivativeBlocks.KeyHash(id[..^1]));
         }
 
+        // Past the stack buffer's 512 bytes too.
+        var longId = new string('Q', 600) + "/Model";
+        Assert.Equal(DerivativeBlocks.KeyHash(longId), DerivativeBlocks.KeyHash(Encoding.ASCII.GetBytes(longId.ToLowerInvariant())));
+
         var hashes = Enumerable.Range(0, 100_000).Select(i => DerivativeBlocks.KeyHash($"user{i % 997}/Qwen3-8B-derivative-{i}")).ToHashSet();
         Assert.Equal(100_000, hashes.Count);
         // "@" and "[" sit either side of A–Z: they are not lower-cased into "`" and "{".
